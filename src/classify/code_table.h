@@ -1,0 +1,41 @@
+#pragma once
+// The code table: built-in rows plus config additions/overrides. Immutable
+// once the exporter runs; entries have dense indices 0..size()-1 used as
+// counter slots.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "classify/code_entry.h"
+
+namespace sdx {
+
+class CodeTable {
+ public:
+  CodeTable() = default;
+  static CodeTable builtin();
+
+  // Adds a row, or replaces the row with the same (errcode, sub_errcode).
+  // Returns its index.
+  uint32_t upsert(CodeEntry entry);
+
+  std::optional<uint32_t> find(int64_t errcode, int64_t sub_errcode) const;
+  const CodeEntry& at(uint32_t index) const { return entries_[index]; }
+  size_t size() const { return entries_.size(); }
+  std::span<const CodeEntry> entries() const { return entries_; }
+
+  // Indices of rows of this errcode with a non-zero sub_errcode (the ones a
+  // missing sub-code may be recovered to from the message).
+  std::vector<uint32_t> sub_codes_of(int64_t errcode) const;
+
+ private:
+  void reindex();
+
+  std::vector<CodeEntry> entries_;
+  // Fast path: errcode 0..kDirectErrcodes-1 with sub_errcode 0.
+  static constexpr int64_t kDirectErrcodes = 256;
+  std::vector<int32_t> direct_;  // -1 = absent
+};
+
+}  // namespace sdx

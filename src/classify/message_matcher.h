@@ -1,0 +1,33 @@
+#pragma once
+// Maps an errmsg back to a code-table row by comparing normalised messages
+// (Chinese, current English and aliases). Only a unique match counts.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "classify/code_table.h"
+
+namespace sdx {
+
+class MessageMatcher {
+ public:
+  explicit MessageMatcher(const CodeTable& table);
+
+  // Among the non-zero sub-codes of `errcode`, the unique row whose message
+  // matches; nullopt when none or several (of different sub-codes) match.
+  std::optional<uint32_t> match_sub_code(int64_t errcode, std::string_view errmsg) const;
+
+  // Over the whole table (records with only a message, e.g. StopReason):
+  // the unique (errcode, sub_errcode) row whose message matches.
+  std::optional<uint32_t> match_any(std::string_view message) const;
+
+ private:
+  // normalised message -> row indices carrying it
+  std::unordered_map<std::string, std::vector<uint32_t>> by_message_;
+  const CodeTable& table_;
+};
+
+}  // namespace sdx

@@ -1,0 +1,64 @@
+#pragma once
+// type: file — follows paths/globs like `tail -F`: appended lines, new files
+// matching a glob, rename+create rotation (the old file is read to its end
+// first), copytruncate and truncation, deletion. Files are identified by
+// device+inode plus a fingerprint of their first bytes.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sources/file_position.h"
+#include "sources/line_sink.h"
+
+namespace sdx {
+
+struct FileSourceOptions {
+  std::string name;
+  std::vector<std::string> paths;  // plain paths or globs
+  bool start_at_beginning = true;  // for files not in the restored state
+  size_t max_line_bytes = size_t{1} << 20;
+  size_t read_block = size_t{1} << 20;
+};
+
+// Self-metric counters of one file source; written by the ingest thread,
+// read by scrapes.
+struct FileSourceStats {
+  std::atomic<uint64_t> bytes_read{0};
+  std::atomic<uint64_t> files_followed{0};  // gauge: currently open files
+  std::atomic<uint64_t> rotations{0};       // a followed name now points to another file
+  std::atomic<uint64_t> truncations{0};     // a followed file shrank
+  std::atomic<uint64_t> read_errors{0};
+};
+
+class FileSource {
+ public:
+  FileSource(FileSourceOptions options, LineSink& sink, FileSourceStats& stats);
+  ~FileSource();
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  const std::string& name() const;
+
+  // Positions from the last checkpoint; call before the first poll().
+  void restore(const std::vector<FilePosition>& positions);
+
+  // One pass: rescans the globs, notices rotation/truncation/deletion, and
+  // reads new complete lines into the sink, at most ~max_bytes in total.
+  // Returns the bytes read (0 = nothing new).
+  uint64_t poll(uint64_t max_bytes = UINT64_MAX);
+
+  // Positions of every file followed (or finished but still present), for
+  // the checkpoint. Consistent with the lines handed to the sink so far.
+  std::vector<FilePosition> positions() const;
+
+  // Directories that inotify should watch for this source's paths.
+  std::vector<std::string> watch_directories() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sdx
