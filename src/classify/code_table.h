@@ -29,13 +29,26 @@ class CodeTable {
   // missing sub-code may be recovered to from the message).
   std::vector<uint32_t> sub_codes_of(int64_t errcode) const;
 
+  // Whether this errcode has rows with a non-zero sub_errcode (18, 21): such
+  // an errcode needs a sub-code, so an explicit 0 counts as absent. Hot path:
+  // no allocation.
+  bool has_sub_codes(int64_t errcode) const;
+
  private:
   void reindex();
+
+  struct Key {
+    int64_t errcode;
+    int64_t sub_errcode;
+    uint32_t index;
+  };
 
   std::vector<CodeEntry> entries_;
   // Fast path: errcode 0..kDirectErrcodes-1 with sub_errcode 0.
   static constexpr int64_t kDirectErrcodes = 256;
-  std::vector<int32_t> direct_;  // -1 = absent
+  std::vector<int32_t> direct_;              // -1 = absent
+  std::vector<Key> sorted_;                  // every row, by (errcode, sub_errcode)
+  std::vector<int64_t> errcodes_with_subs_;  // sorted, unique
 };
 
 }  // namespace sdx
