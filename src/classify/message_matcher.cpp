@@ -1,0 +1,47 @@
+#include "classify/message_matcher.h"
+
+#include <algorithm>
+
+#include "classify/message_normalizer.h"
+
+namespace sdx {
+
+MessageMatcher::MessageMatcher(const CodeTable& table) : table_(table) {
+  auto add = [this](const std::string& message, uint32_t index) {
+    std::string key = normalize_message(message);
+    if (key.empty()) return;  // a message of only punctuation would match anything blank
+    std::vector<uint32_t>& rows = by_message_[std::move(key)];
+    // A row whose wordings normalise alike is listed once.
+    if (std::find(rows.begin(), rows.end(), index) == rows.end()) rows.push_back(index);
+  };
+  for (uint32_t i = 0; i < table.size(); ++i) {
+    const CodeEntry& entry = table.at(i);
+    add(entry.message_zh, i);
+    add(entry.message_en, i);
+    for (const std::string& alias : entry.message_aliases) add(alias, i);
+  }
+}
+
+std::optional<uint32_t> MessageMatcher::match_sub_code(int64_t errcode,
+                                                       std::string_view errmsg) const {
+  auto it = by_message_.find(normalize_message(errmsg));
+  if (it == by_message_.end()) return std::nullopt;
+  std::optional<uint32_t> found;
+  for (uint32_t index : it->second) {
+    const CodeEntry& entry = table_.at(index);
+    if (entry.errcode != errcode || entry.sub_errcode == 0) continue;
+    // (errcode, sub_errcode) pairs are unique in the table, so a second row
+    // is a second sub-code: ambiguous, and a sub-code is never guessed.
+    if (found) return std::nullopt;
+    found = index;
+  }
+  return found;
+}
+
+std::optional<uint32_t> MessageMatcher::match_any(std::string_view message) const {
+  auto it = by_message_.find(normalize_message(message));
+  if (it == by_message_.end() || it->second.size() != 1) return std::nullopt;
+  return it->second.front();
+}
+
+}  // namespace sdx
