@@ -1,0 +1,487 @@
+#include "sources/file_source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <unordered_set>
+
+#include "sources/file_follower.h"
+#include "sources/fingerprint.h"
+#include "sources/glob_paths.h"
+
+namespace sdx {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A truncated file's old content may live on in a copy (copytruncate) that a
+// later scan finds; its tail is read from here.
+constexpr auto kTruncationMemory = std::chrono::seconds(60);
+// Files closed while their inode still exists elsewhere, kept for positions().
+constexpr size_t kMaxFinished = 128;
+// An active file keeps its read buffer; an idle one gives it back.
+constexpr auto kBufferIdle = std::chrono::seconds(10);
+
+struct Tracked {
+  uint64_t id = 0;
+  std::unique_ptr<FileFollower> file;
+  bool name_lost = false;  // its path no longer names it (renamed, replaced or deleted)
+  bool fresh = false;      // needs a read in this poll (just opened or just un-shadowed)
+  // Non-zero: this file is a copy of that tracked file (same fingerprint); its
+  // bytes are that file's bytes, so only one of them is read ("one reader per
+  // fingerprint"). It takes over at the original's offset when the original
+  // is truncated or closed.
+  uint64_t shadow_of = 0;
+  Clock::time_point last_data = Clock::now();
+  bool read_error_logged = false;
+};
+
+struct TruncationRecord {
+  Fingerprint fingerprint;
+  uint64_t offset = 0;
+  std::string path;
+  Clock::time_point when;
+};
+
+bool same_identity(const FilePosition& p, uint64_t dev, uint64_t ino) {
+  return p.device == dev && p.inode == ino;
+}
+
+}  // namespace
+
+struct FileSource::Impl {
+  FileSourceOptions options;
+  LineSink& sink;
+  FileSourceStats& stats;
+  std::vector<Tracked> files;
+  std::vector<FilePosition> saved;  // restored, not yet claimed by a file
+  std::deque<FilePosition> finished;
+  std::vector<TruncationRecord> truncations;
+  std::unordered_set<std::string> open_failures;  // logged once per path
+  bool scanned_once = false;
+  size_t round_robin = 0;
+  uint64_t next_id = 1;
+
+  Impl(FileSourceOptions o, LineSink& s, FileSourceStats& st)
+      : options(std::move(o)), sink(s), stats(st) {}
+
+  Tracked* find(uint64_t dev, uint64_t ino) {
+    for (Tracked& t : files) {
+      if (t.file->device() == dev && t.file->inode() == ino) return &t;
+    }
+    return nullptr;
+  }
+  Tracked* find_id(uint64_t id) {
+    for (Tracked& t : files) {
+      if (t.id == id) return &t;
+    }
+    return nullptr;
+  }
+
+  uint64_t poll(uint64_t max_bytes);
+  uint64_t read_file(Tracked& t, uint64_t budget);
+  void refresh_and_read(Tracked& t, uint64_t& total, uint64_t budget);
+  void on_truncated(Tracked& t);
+  void check_names();
+  struct Candidate {
+    std::string path;
+    int fd = -1;
+    uint64_t dev = 0;
+    uint64_t ino = 0;
+    uint64_t size = 0;
+  };
+  void scan();
+  std::optional<Candidate> open_candidate(const std::string& path);
+  void place_candidate(Candidate& c);
+  void adopt(Candidate& c, uint64_t offset, bool may_be_short, uint64_t shadow_of, const char* how);
+  void release_shadows_of(const Tracked& original, uint64_t offset);
+  void close_lost_names(uint64_t& total, uint64_t budget);
+  void check_shadow_divergence();
+  void housekeeping();
+};
+
+uint64_t FileSource::Impl::read_file(Tracked& t, uint64_t budget) {
+  int err = 0;
+  const uint64_t n = t.file->read_available(budget, sink, err);
+  if (err != 0) {
+    stats.read_errors.fetch_add(1, std::memory_order_relaxed);
+    if (!t.read_error_logged) {
+      spdlog::warn("source {}: reading {}: {}", options.name, t.file->path(), std::strerror(err));
+      t.read_error_logged = true;
+    }
+  } else if (n > 0) {
+    t.read_error_logged = false;
+  }
+  if (n > 0) t.last_data = Clock::now();
+  return n;
+}
+
+void FileSource::Impl::refresh_and_read(Tracked& t, uint64_t& total, uint64_t budget) {
+  if (t.shadow_of != 0) return;
+  int err = 0;
+  switch (t.file->refresh(err)) {
+    case FileFollower::Refresh::error:
+      stats.read_errors.fetch_add(1, std::memory_order_relaxed);
+      if (!t.read_error_logged) {
+        spdlog::warn("source {}: fstat {}: {}", options.name, t.file->path(), std::strerror(err));
+        t.read_error_logged = true;
+      }
+      return;
+    case FileFollower::Refresh::truncated:
+      on_truncated(t);
+      break;
+    case FileFollower::Refresh::ok:
+      break;
+  }
+  if (total < budget) total += read_file(t, budget - total);
+}
+
+void FileSource::Impl::on_truncated(Tracked& t) {
+  const uint64_t old_offset = t.file->consumed_offset();
+  const Fingerprint old_fingerprint = t.file->fingerprint();
+  stats.truncations.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("source {}: {} was truncated at offset {}; reading it again from the start",
+               options.name, t.file->path(), old_offset);
+  bool adopted = false;
+  for (Tracked& s : files) {
+    if (s.shadow_of == t.id) {
+      // The copy holds what the truncation removed: continue there.
+      s.shadow_of = 0;
+      s.file->start_at(old_offset, true);
+      s.fresh = true;
+      adopted = true;
+      spdlog::info("source {}: continuing {} in its copy {} at offset {}", options.name,
+                   t.file->path(), s.file->path(), old_offset);
+    }
+  }
+  if (!adopted && old_fingerprint.length > 0) {
+    truncations.push_back({old_fingerprint, old_offset, t.file->path(), Clock::now()});
+  }
+  t.file->restart_from_beginning();
+  int err = 0;
+  t.file->refresh(err);  // fingerprint the new content
+}
+
+void FileSource::Impl::check_names() {
+  for (Tracked& t : files) {
+    if (t.name_lost) continue;
+    struct stat st;
+    if (::stat(t.file->path().c_str(), &st) == 0) {
+      if (static_cast<uint64_t>(st.st_dev) != t.file->device() ||
+          static_cast<uint64_t>(st.st_ino) != t.file->inode()) {
+        t.name_lost = true;
+      }
+    } else if (errno == ENOENT || errno == ENOTDIR) {
+      t.name_lost = true;
+    }
+  }
+}
+
+void FileSource::Impl::scan() {
+  std::vector<Candidate> candidates;
+  for (const std::string& path : expand_paths(options.paths)) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    Tracked* known = find(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino));
+    if (known != nullptr) {
+      if (known->name_lost) {
+        // Renamed to another name the globs also match: same reader, same offset.
+        spdlog::info("source {}: {} was renamed to {}", options.name, known->file->path(), path);
+        stats.rotations.fetch_add(1, std::memory_order_relaxed);
+        known->file->set_path(path);
+        known->name_lost = false;
+      }
+      continue;
+    }
+    if (auto c = open_candidate(path)) candidates.push_back(std::move(*c));
+  }
+  // Files still on their own inode first, so that a copy of one of them cannot
+  // take a restored position away from it.
+  for (Candidate& c : candidates) {
+    for (auto it = saved.begin(); it != saved.end(); ++it) {
+      if (!same_identity(*it, c.dev, c.ino)) continue;
+      if (c.size >= it->offset &&
+          fingerprint_matches(c.fd, c.size, {it->fingerprint, it->fingerprint_length})) {
+        adopt(c, it->offset, false, 0, "restored position");
+        saved.erase(it);
+      }
+      // Otherwise the inode was reused (or the file truncated) while we were
+      // down; the saved position stays available to a copy of the old content.
+      break;
+    }
+  }
+  for (Candidate& c : candidates) {
+    if (c.fd >= 0) place_candidate(c);
+  }
+  if (!scanned_once) {
+    scanned_once = true;
+    saved.clear();  // positions of files that are gone for good
+  }
+}
+
+std::optional<FileSource::Impl::Candidate> FileSource::Impl::open_candidate(
+    const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    if (open_failures.insert(path).second) {
+      stats.read_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("source {}: cannot open {}: {}", options.name, path, std::strerror(errno));
+    }
+    return std::nullopt;
+  }
+  open_failures.erase(path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      find(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)) != nullptr) {
+    ::close(fd);  // not a file, or replaced between stat and open by one we follow
+    return std::nullopt;
+  }
+  Candidate c;
+  c.path = path;
+  c.fd = fd;
+  c.dev = static_cast<uint64_t>(st.st_dev);
+  c.ino = static_cast<uint64_t>(st.st_ino);
+  c.size = static_cast<uint64_t>(st.st_size);
+  return c;
+}
+
+void FileSource::Impl::place_candidate(Candidate& c) {
+  if (find(c.dev, c.ino) != nullptr) {  // a hard link of a file adopted in this scan
+    ::close(c.fd);
+    c.fd = -1;
+    return;
+  }
+  // A file we closed earlier (renamed away) that came back, same first bytes.
+  for (auto it = finished.begin(); it != finished.end(); ++it) {
+    if (!same_identity(*it, c.dev, c.ino)) continue;
+    const FilePosition p = *it;
+    finished.erase(it);
+    if (c.size >= p.offset &&
+        fingerprint_matches(c.fd, c.size, {p.fingerprint, p.fingerprint_length})) {
+      adopt(c, p.offset, false, 0, "previous position");
+      return;
+    }
+    break;
+  }
+  // Another inode holding the content of a restored position whose own inode
+  // no longer has it: a copy or rename made while we were down.
+  for (auto it = saved.begin(); it != saved.end(); ++it) {
+    if (it->fingerprint_length == 0 || same_identity(*it, c.dev, c.ino)) continue;
+    if (fingerprint_matches(c.fd, c.size, {it->fingerprint, it->fingerprint_length})) {
+      const uint64_t offset = it->offset;
+      saved.erase(it);
+      adopt(c, offset, true, 0, "restored position of its original");
+      return;
+    }
+  }
+  // A copytruncate copy of a file we saw truncated: it holds the unread tail.
+  for (auto it = truncations.begin(); it != truncations.end(); ++it) {
+    if (fingerprint_matches(c.fd, c.size, it->fingerprint)) {
+      const uint64_t offset = it->offset;
+      spdlog::info("source {}: {} holds the rest of truncated {}", options.name, c.path, it->path);
+      truncations.erase(it);
+      adopt(c, offset, true, 0, "offset of the truncated original");
+      return;
+    }
+  }
+  // A copy of a file we follow: shadow it, or wait while it may still be one.
+  for (Tracked& t : files) {
+    if (t.shadow_of != 0 || t.name_lost) continue;
+    const Fingerprint& fp = t.file->fingerprint();
+    if (fp.length == 0) continue;
+    if (c.size >= fp.length) {
+      if (fingerprint_matches(c.fd, c.size, fp)) {
+        adopt(c, 0, false, t.id, "copy of a followed file");
+        return;
+      }
+      continue;
+    }
+    // Shorter than the fingerprint: undecided while it is a prefix of that
+    // file (a copy being written, or a new file that may yet differ).
+    char mine[kFingerprintMaxBytes];
+    char theirs[kFingerprintMaxBytes];
+    const auto len = static_cast<uint32_t>(c.size);
+    if (read_head(c.fd, len, mine) == static_cast<long>(len) &&
+        read_head(t.file->fd(), len, theirs) == static_cast<long>(len) &&
+        std::memcmp(mine, theirs, len) == 0) {
+      ::close(c.fd);
+      c.fd = -1;
+      return;
+    }
+  }
+  if (!scanned_once && !options.start_at_beginning) {
+    adopt(c, tail_start_offset(c.fd, c.size, options.max_line_bytes), false, 0,
+          "its end (start_at: end)");
+  } else {
+    adopt(c, 0, false, 0, scanned_once ? "the beginning (new file)" : "the beginning");
+  }
+}
+
+void FileSource::Impl::adopt(Candidate& c, uint64_t offset, bool may_be_short, uint64_t shadow_of,
+                             const char* how) {
+  Tracked t;
+  t.id = next_id++;
+  t.file = std::make_unique<FileFollower>(c.fd, c.path, c.dev, c.ino, options.max_line_bytes,
+                                          options.read_block);
+  c.fd = -1;  // owned by the follower now
+  int err = 0;
+  t.file->refresh(err);
+  t.file->start_at(offset, may_be_short);
+  t.shadow_of = shadow_of;
+  t.fresh = shadow_of == 0;
+  if (shadow_of != 0) {
+    spdlog::info("source {}: {} is a copy of {}; its lines are read once, from the original",
+                 options.name, c.path, find_id(shadow_of)->file->path());
+  } else {
+    spdlog::info("source {}: following {} from {}, offset {}", options.name, c.path, how, offset);
+  }
+  files.push_back(std::move(t));
+}
+
+void FileSource::Impl::release_shadows_of(const Tracked& original, uint64_t offset) {
+  for (Tracked& s : files) {
+    if (s.shadow_of != original.id) continue;
+    s.shadow_of = 0;
+    s.file->start_at(offset, true);
+    s.fresh = true;
+    spdlog::info("source {}: continuing {} in its copy {} at offset {}", options.name,
+                 original.file->path(), s.file->path(), offset);
+  }
+}
+
+void FileSource::Impl::close_lost_names(uint64_t& total, uint64_t budget) {
+  for (size_t i = 0; i < files.size();) {
+    Tracked& t = files[i];
+    if (!t.name_lost) {
+      ++i;
+      continue;
+    }
+    if (t.shadow_of == 0) {
+      // Read the old file to its very end before letting it go.
+      refresh_and_read(t, total, budget);
+      if (t.file->read_offset() < t.file->size()) {
+        ++i;  // budget spent: finish on a later poll
+        continue;
+      }
+      release_shadows_of(t, t.file->consumed_offset());
+    }
+    if (t.file->link_count() > 0) {
+      stats.rotations.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info("source {}: {} was rotated away; read to its end at offset {}", options.name,
+                   t.file->path(), t.file->consumed_offset());
+      if (t.shadow_of == 0) {
+        finished.push_back(t.file->position());
+        if (finished.size() > kMaxFinished) finished.pop_front();
+      }
+    } else {
+      spdlog::info("source {}: {} was deleted; read to its end at offset {}", options.name,
+                   t.file->path(), t.file->consumed_offset());
+    }
+    files.erase(files.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
+void FileSource::Impl::check_shadow_divergence() {
+  for (Tracked& s : files) {
+    if (s.shadow_of == 0) continue;
+    Tracked* original = find_id(s.shadow_of);
+    if (original == nullptr) {  // cannot happen: closing releases shadows
+      s.shadow_of = 0;
+      s.file->start_at(0, false);
+      s.fresh = true;
+      continue;
+    }
+    int err = 0;
+    const FileFollower::Refresh r = s.file->refresh(err);
+    if (r == FileFollower::Refresh::error) continue;
+    if (r == FileFollower::Refresh::truncated) {
+      // Its first bytes changed: a file of its own now.
+      s.shadow_of = 0;
+      s.file->restart_from_beginning();
+      s.file->refresh(err);
+      s.fresh = true;
+      continue;
+    }
+    if (s.file->size() > original->file->size()) {
+      // Grew past the original: no longer a mere copy of it.
+      s.shadow_of = 0;
+      s.file->start_at(original->file->consumed_offset(), true);
+      s.fresh = true;
+      spdlog::info("source {}: {} diverged from {}; reading it from offset {}", options.name,
+                   s.file->path(), original->file->path(), original->file->consumed_offset());
+    }
+  }
+}
+
+void FileSource::Impl::housekeeping() {
+  const auto now = Clock::now();
+  std::erase_if(truncations,
+                [&](const TruncationRecord& r) { return now - r.when > kTruncationMemory; });
+  for (Tracked& t : files) {
+    if (now - t.last_data > kBufferIdle) t.file->release_buffer_if_idle();
+  }
+  stats.files_followed.store(files.size(), std::memory_order_relaxed);
+}
+
+uint64_t FileSource::Impl::poll(uint64_t max_bytes) {
+  uint64_t total = 0;
+  // (a)+(b): known files, from a rotating start so one backlog cannot starve the rest.
+  if (!files.empty()) {
+    const size_t n = files.size();
+    const size_t first = round_robin++ % n;
+    for (size_t k = 0; k < n; ++k) refresh_and_read(files[(first + k) % n], total, max_bytes);
+  }
+  // (c) names that moved away, (d) new files.
+  check_names();
+  scan();
+  check_shadow_divergence();
+  for (Tracked& t : files) {
+    if (!t.fresh) continue;
+    t.fresh = false;
+    refresh_and_read(t, total, max_bytes);
+  }
+  close_lost_names(total, max_bytes);
+  housekeeping();
+  stats.bytes_read.fetch_add(total, std::memory_order_relaxed);
+  return total;
+}
+
+FileSource::FileSource(FileSourceOptions options, LineSink& sink, FileSourceStats& stats)
+    : impl_(std::make_unique<Impl>(std::move(options), sink, stats)) {}
+
+FileSource::~FileSource() = default;
+
+const std::string& FileSource::name() const { return impl_->options.name; }
+
+void FileSource::restore(const std::vector<FilePosition>& positions) {
+  if (impl_->scanned_once) return;
+  impl_->saved = positions;
+}
+
+uint64_t FileSource::poll(uint64_t max_bytes) { return impl_->poll(max_bytes); }
+
+std::vector<FilePosition> FileSource::positions() const {
+  std::vector<FilePosition> out;
+  for (const Tracked& t : impl_->files) {
+    // A shadowed copy has no position of its own: after a restart it is
+    // recognised again from its fingerprint.
+    if (t.shadow_of == 0) out.push_back(t.file->position());
+  }
+  out.insert(out.end(), impl_->finished.begin(), impl_->finished.end());
+  return out;
+}
+
+std::vector<std::string> FileSource::watch_directories() const {
+  return parent_directories(impl_->options.paths);
+}
+
+}  // namespace sdx
