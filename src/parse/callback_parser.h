@@ -13,6 +13,7 @@ class TencentCallbackParser final : public LineParser {
 
  private:
   simdjson::ondemand::parser parser_;
+  simdjson::dom::parser validator_;  // only for lines that are not JSON objects
 };
 
 }  // namespace sdx

@@ -1,0 +1,59 @@
+#include "metrics/counter_row.h"
+
+#include <charconv>
+
+namespace sdx {
+namespace {
+
+void append_field(std::string& out, std::string_view field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
+}
+
+bool take_field(std::string_view& in, std::string_view& field) {
+  size_t colon = in.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  size_t length = 0;
+  auto [ptr, ec] = std::from_chars(in.data(), in.data() + colon, length);
+  if (ec != std::errc() || ptr != in.data() + colon) return false;
+  in.remove_prefix(colon + 1);
+  if (length > in.size()) return false;
+  field = in.substr(0, length);
+  in.remove_prefix(length);
+  return true;
+}
+
+}  // namespace
+
+std::string CounterRow::key() const {
+  std::string out(kind == Kind::disconnect ? "d" : "p");
+  if (kind == Kind::disconnect) {
+    append_field(out, errcode);
+    append_field(out, sub_errcode);
+  }
+  for (const auto& value : label_values) append_field(out, value);
+  return out;
+}
+
+bool CounterRow::from_key(std::string_view key, uint64_t value, CounterRow& out) {
+  if (key.empty() || (key[0] != 'd' && key[0] != 'p')) return false;
+  out = CounterRow{};
+  out.kind = key[0] == 'd' ? Kind::disconnect : Kind::push;
+  out.value = value;
+  key.remove_prefix(1);
+  std::string_view field;
+  if (out.kind == Kind::disconnect) {
+    if (!take_field(key, field)) return false;
+    out.errcode = field;
+    if (!take_field(key, field)) return false;
+    out.sub_errcode = field;
+  }
+  while (!key.empty()) {
+    if (!take_field(key, field)) return false;
+    out.label_values.emplace_back(field);
+  }
+  return true;
+}
+
+}  // namespace sdx

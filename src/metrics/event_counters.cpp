@@ -1,0 +1,194 @@
+#include "metrics/event_counters.h"
+
+namespace sdx {
+namespace {
+
+// Distinct unlisted codes kept per label set; the rest fold into one
+// "__overflow__" code so garbage codes cannot grow memory.
+constexpr size_t kMaxUnlistedCodes = 64;
+
+// Single writer: load+store is enough and avoids a locked RMW per event.
+inline void bump(std::atomic<uint64_t>& counter) {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+std::string_view dimension_value(Dimension dimension, const Event& event,
+                                 std::string_view source_name) {
+  switch (dimension) {
+    case Dimension::source:
+      return source_name;
+    case Dimension::domain:
+      return event.domain;
+    case Dimension::app:
+      return event.app;
+    case Dimension::appid:
+      return event.appid;
+    case Dimension::stream:
+      return event.stream;
+  }
+  return {};
+}
+
+}  // namespace
+
+class EventCounters::LabelSet {
+ public:
+  LabelSet(std::vector<std::string> values, size_t code_count)
+      : values(std::move(values)), by_code(new std::atomic<uint64_t>[code_count]) {
+    for (size_t i = 0; i < code_count; ++i) by_code[i].store(0, std::memory_order_relaxed);
+  }
+
+  struct Unlisted {
+    int64_t errcode;
+    int64_t sub_errcode;
+    std::atomic<uint64_t> count{0};
+  };
+
+  const std::vector<std::string> values;
+  std::unique_ptr<std::atomic<uint64_t>[]> by_code;
+  std::atomic<uint64_t> pushes{0};
+  // Grown by the writer under structure_mutex_; fixed addresses.
+  std::vector<std::unique_ptr<Unlisted>> unlisted;
+  std::atomic<uint64_t> unlisted_overflow{0};
+};
+
+EventCounters::EventCounters(const CodeTable& table, std::vector<Dimension> dimensions,
+                             std::string source_name, LabelSetBudget& budget)
+    : table_(table),
+      dimensions_(std::move(dimensions)),
+      source_name_(std::move(source_name)),
+      budget_(budget),
+      uses_event_dimensions_([this] {
+        for (Dimension d : dimensions_) {
+          if (d != Dimension::source) return true;
+        }
+        return false;
+      }()) {
+  if (!uses_event_dimensions_) {
+    // Only the source label, if any: one set, created now so every built-in
+    // code is exported as 0 from the start.
+    std::vector<std::string> values(dimensions_.size(), source_name_);
+    fixed_set_ = &create_label_set("", std::move(values));
+  }
+}
+
+EventCounters::~EventCounters() = default;
+
+EventCounters::LabelSet& EventCounters::create_label_set(std::string key,
+                                                         std::vector<std::string> values) {
+  auto set = std::make_unique<LabelSet>(std::move(values), table_.size());
+  LabelSet* raw = set.get();
+  {
+    std::lock_guard lock(structure_mutex_);
+    sets_.push_back(std::move(set));
+  }
+  if (!key.empty()) index_.emplace(std::move(key), raw);
+  return *raw;
+}
+
+EventCounters::LabelSet& EventCounters::overflow_set() {
+  if (overflow_set_ == nullptr) {
+    std::vector<std::string> values;
+    for (Dimension d : dimensions_) {
+      values.emplace_back(d == Dimension::source ? std::string_view(source_name_)
+                                                 : kOverflowLabelValue);
+    }
+    overflow_set_ = &create_label_set("", std::move(values));
+  }
+  return *overflow_set_;
+}
+
+EventCounters::LabelSet& EventCounters::label_set_for(const Event& event) {
+  if (fixed_set_ != nullptr) return *fixed_set_;
+  key_buffer_.clear();
+  for (Dimension d : dimensions_) {
+    if (d == Dimension::source) continue;  // constant within this shard
+    std::string_view value = dimension_value(d, event, source_name_);
+    key_buffer_ += value;
+    key_buffer_ += '\0';  // JSON strings we read are valid UTF-8 without raw NULs
+  }
+  if (auto it = index_.find(std::string_view(key_buffer_)); it != index_.end()) {
+    return *it->second;
+  }
+  if (!budget_.try_take()) {
+    budget_.count_overflow_event();
+    return overflow_set();
+  }
+  std::vector<std::string> values;
+  values.reserve(dimensions_.size());
+  for (Dimension d : dimensions_) values.emplace_back(dimension_value(d, event, source_name_));
+  return create_label_set(key_buffer_, std::move(values));
+}
+
+void EventCounters::count_disconnect(LabelSet& set, const Classification& classification) {
+  if (classification.index) {
+    bump(set.by_code[*classification.index]);
+    return;
+  }
+  for (auto& entry : set.unlisted) {
+    if (entry->errcode == classification.errcode &&
+        entry->sub_errcode == classification.sub_errcode) {
+      bump(entry->count);
+      return;
+    }
+  }
+  if (set.unlisted.size() >= kMaxUnlistedCodes) {
+    bump(set.unlisted_overflow);
+    return;
+  }
+  auto entry = std::make_unique<LabelSet::Unlisted>();
+  entry->errcode = classification.errcode;
+  entry->sub_errcode = classification.sub_errcode;
+  entry->count.store(1, std::memory_order_relaxed);
+  std::lock_guard lock(structure_mutex_);
+  set.unlisted.push_back(std::move(entry));
+}
+
+void EventCounters::count_push(LabelSet& set) { bump(set.pushes); }
+
+void EventCounters::snapshot(std::vector<CounterRow>& rows) const {
+  std::lock_guard lock(structure_mutex_);
+  for (const auto& set : sets_) {
+    // Built-in codes of the fixed set are exported even at 0 (rates and
+    // alerts work before the first event); other sets only non-zero codes.
+    const bool with_zeros = set.get() == fixed_set_;
+    auto add_disconnect = [&](std::string errcode, std::string sub, uint64_t value) {
+      if (value == 0 && !with_zeros) return;
+      CounterRow row;
+      row.kind = CounterRow::Kind::disconnect;
+      row.errcode = std::move(errcode);
+      row.sub_errcode = std::move(sub);
+      row.label_values = set->values;
+      row.value = value;
+      rows.push_back(std::move(row));
+    };
+    for (uint32_t i = 0; i < table_.size(); ++i) {
+      const CodeEntry& entry = table_.at(i);
+      add_disconnect(std::to_string(entry.errcode), std::to_string(entry.sub_errcode),
+                     set->by_code[i].load(std::memory_order_relaxed));
+    }
+    for (const auto& entry : set->unlisted) {
+      uint64_t value = entry->count.load(std::memory_order_relaxed);
+      if (value == 0) continue;
+      add_disconnect(std::to_string(entry->errcode), std::to_string(entry->sub_errcode), value);
+    }
+    if (uint64_t value = set->unlisted_overflow.load(std::memory_order_relaxed); value > 0) {
+      add_disconnect(std::string(kOverflowLabelValue), std::string(kOverflowLabelValue), value);
+    }
+    uint64_t pushes = set->pushes.load(std::memory_order_relaxed);
+    if (pushes > 0 || with_zeros) {
+      CounterRow row;
+      row.kind = CounterRow::Kind::push;
+      row.label_values = set->values;
+      row.value = pushes;
+      rows.push_back(std::move(row));
+    }
+  }
+}
+
+size_t EventCounters::label_set_count() const {
+  std::lock_guard lock(structure_mutex_);
+  return sets_.size();
+}
+
+}  // namespace sdx

@@ -1,0 +1,70 @@
+#pragma once
+// The disconnect and push counters of one writer (a source's ingest thread).
+// Hot path: the writer resolves an event's label set (no lookup at all when
+// no dimension labels are configured) and bumps a relaxed atomic in a dense
+// per-code array — no lock, no map lookup per code. Scrapes and checkpoints
+// read concurrently through snapshot().
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "classify/classifier.h"
+#include "metrics/counter_row.h"
+#include "metrics/dimension.h"
+#include "metrics/label_set_budget.h"
+#include "parse/event.h"
+
+namespace sdx {
+
+class EventCounters {
+ public:
+  // Counters of one distinct combination of dimension label values.
+  class LabelSet;
+
+  EventCounters(const CodeTable& table, std::vector<Dimension> dimensions, std::string source_name,
+                LabelSetBudget& budget);
+  ~EventCounters();
+  EventCounters(const EventCounters&) = delete;
+  EventCounters& operator=(const EventCounters&) = delete;
+
+  // The label set for this event's dimension values (writer thread only).
+  LabelSet& label_set_for(const Event& event);
+  void count_disconnect(LabelSet& set, const Classification& classification);
+  void count_push(LabelSet& set);
+
+  // Adds every non-zero counter as a row (any thread).
+  void snapshot(std::vector<CounterRow>& rows) const;
+
+  size_t label_set_count() const;
+
+ private:
+  LabelSet& create_label_set(std::string key, std::vector<std::string> values);
+  LabelSet& overflow_set();
+
+  struct TransparentHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+
+  const CodeTable& table_;
+  const std::vector<Dimension> dimensions_;
+  const std::string source_name_;
+  LabelSetBudget& budget_;
+  const bool uses_event_dimensions_;
+
+  mutable std::mutex structure_mutex_;  // guards sets_ growth vs. snapshot()
+  std::vector<std::unique_ptr<LabelSet>> sets_;
+  // Writer-thread-only index: dimension key -> set.
+  std::unordered_map<std::string, LabelSet*, TransparentHash, std::equal_to<>> index_;
+  LabelSet* fixed_set_ = nullptr;     // the only set when no event dimensions are configured
+  LabelSet* overflow_set_ = nullptr;  // past the label-set cap
+  std::string key_buffer_;
+};
+
+}  // namespace sdx

@@ -1,0 +1,163 @@
+#include "parse/callback_parser.h"
+
+#include <charconv>
+
+namespace sdx {
+namespace {
+
+namespace od = simdjson::ondemand;
+static_assert(kLinePadding >= simdjson::SIMDJSON_PADDING,
+              "line padding must cover simdjson's read-ahead");
+
+enum class FieldStatus { ok, absent, wrong_type };
+
+// Integers arrive as JSON numbers, but exports and old bodies also write them
+// as strings ("push_duration" is a string in current docs): accept both.
+FieldStatus read_integer(od::value value, int64_t& out) {
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return FieldStatus::wrong_type;
+  switch (type) {
+    case od::json_type::number:
+      return value.get_int64().get(out) == simdjson::SUCCESS ? FieldStatus::ok
+                                                             : FieldStatus::wrong_type;
+    case od::json_type::string: {
+      std::string_view text;
+      if (value.get_string().get(text) != simdjson::SUCCESS) return FieldStatus::wrong_type;
+      const char* end = text.data() + text.size();
+      auto [ptr, ec] = std::from_chars(text.data(), end, out);
+      return (ec == std::errc() && ptr == end && !text.empty()) ? FieldStatus::ok
+                                                                : FieldStatus::wrong_type;
+    }
+    case od::json_type::null:
+      return FieldStatus::absent;
+    default:
+      return FieldStatus::wrong_type;
+  }
+}
+
+FieldStatus read_string(od::value value, std::string_view& out) {
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return FieldStatus::wrong_type;
+  if (type == od::json_type::null) return FieldStatus::absent;
+  if (type != od::json_type::string) return FieldStatus::wrong_type;
+  return value.get_string().get(out) == simdjson::SUCCESS ? FieldStatus::ok
+                                                          : FieldStatus::wrong_type;
+}
+
+// appid is a number in callbacks; keep its text for the `appid` label.
+FieldStatus read_number_text(od::value value, std::string_view& out) {
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return FieldStatus::wrong_type;
+  if (type == od::json_type::string) return read_string(value, out);
+  if (type == od::json_type::null) return FieldStatus::absent;
+  if (type != od::json_type::number) return FieldStatus::wrong_type;
+  out = value.raw_json_token();
+  while (!out.empty() &&
+         (out.back() == ' ' || out.back() == '\t' || out.back() == '\r' || out.back() == '\n')) {
+    out.remove_suffix(1);
+  }
+  return FieldStatus::ok;
+}
+
+bool is_blank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ParseError TencentCallbackParser::parse(std::string_view line, Event& out) {
+  if (is_blank(line)) return ParseError::empty_line;
+  // simdjson's on-demand API does not check strings it skips: validate first
+  // so label values and messages are always valid UTF-8.
+  if (!simdjson::validate_utf8(line.data(), line.size())) return ParseError::invalid_utf8;
+
+  od::document doc;
+  if (parser_.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
+          .get(doc) != simdjson::SUCCESS) {
+    return ParseError::invalid_json;
+  }
+  od::json_type top;
+  if (doc.type().get(top) != simdjson::SUCCESS) return ParseError::invalid_json;
+  if (top != od::json_type::object) {
+    // Rare path: tell valid JSON of the wrong shape from garbage with a full
+    // validating parse (on-demand only looks at the first character here).
+    simdjson::dom::element ignored;
+    return validator_.parse(line.data(), line.size(), false).get(ignored) == simdjson::SUCCESS
+               ? ParseError::wrong_type
+               : ParseError::invalid_json;
+  }
+  od::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) return ParseError::invalid_json;
+
+  out = Event{};
+  bool has_event_type = false;
+  bool has_errcode = false;
+  int64_t event_type = -1;
+  for (auto field_result : object) {
+    od::field field;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS) return ParseError::invalid_json;
+    simdjson::ondemand::raw_json_string key = field.key();
+    FieldStatus status = FieldStatus::ok;
+    // Dispatch on the first letter: most keys are skipped without a compare.
+    switch (key.raw()[0]) {
+      case 'a':
+        if (key == "app") {
+          status = read_string(field.value(), out.domain);
+        } else if (key == "appname") {
+          status = read_string(field.value(), out.app);
+        } else if (key == "appid") {
+          status = read_number_text(field.value(), out.appid);
+        }
+        break;
+      case 'e':
+        if (key == "errcode") {
+          status = read_integer(field.value(), out.errcode);
+          has_errcode = status == FieldStatus::ok;
+        } else if (key == "errmsg") {
+          status = read_string(field.value(), out.errmsg);
+        } else if (key == "event_type") {
+          status = read_integer(field.value(), event_type);
+          has_event_type = status == FieldStatus::ok;
+        } else if (key == "event_time") {
+          status = read_integer(field.value(), out.event_time);
+        }
+        break;
+      case 's':
+        if (key == "sub_errcode") {
+          int64_t sub = 0;
+          status = read_integer(field.value(), sub);
+          if (status == FieldStatus::ok) out.sub_errcode = sub;
+        } else if (key == "stream_id") {
+          status = read_string(field.value(), out.stream);
+        }
+        break;
+      default:
+        break;
+    }
+    if (status == FieldStatus::wrong_type) return ParseError::wrong_type;
+  }
+  // Trailing garbage after the object ("{...} x") is malformed too: past the
+  // object, a complete document has no location left.
+  const char* trailing = nullptr;
+  if (doc.current_location().get(trailing) == simdjson::SUCCESS) return ParseError::invalid_json;
+  if (!has_event_type) return ParseError::missing_field;
+
+  switch (event_type) {
+    case 0:
+      if (!has_errcode) return ParseError::missing_field;
+      out.kind = Event::Kind::disconnect;
+      break;
+    case 1:
+      out.kind = Event::Kind::push;
+      break;
+    default:
+      out.kind = Event::Kind::other;  // recording, snapshot... not ours
+      break;
+  }
+  return ParseError::none;
+}
+
+}  // namespace sdx

@@ -1,0 +1,116 @@
+#include "parse/callback_parser.h"
+
+#include <catch2/catch.hpp>
+
+#include "padded_line.h"
+
+using sdx::Event;
+using sdx::ParseError;
+using sdx::TencentCallbackParser;
+using sdx::test::PaddedLine;
+
+namespace {
+
+ParseError parse(TencentCallbackParser& parser, std::string_view text, Event& event) {
+  PaddedLine line(text);
+  return parser.parse(line.view(), event);
+}
+
+// The official interruption example from Tencent's docs (sign masked).
+constexpr std::string_view kOfficialExample =
+    R"({"app":"test.domain.com","appid":12345678,"appname":"live","channel_id":"test_stream","errcode":1,"errmsg":"The push client actively stopped the push","event_time":1703731606,"event_type":0,"height":0,"idc_id":34,"node":"42.81.194.37","push_duration":"128581","sequence":"2210464508206756938","set_id":2,"sign":"0123456789abcdef0123456789abcdef","stream_id":"test_stream","stream_param":"stream_param=test","t":1703732206,"user_ip":"1.1.1.1","width":0})";
+
+}  // namespace
+
+TEST_CASE("the official interruption callback parses into a disconnect", "[parse]") {
+  TencentCallbackParser parser;
+  Event event;
+  REQUIRE(parse(parser, kOfficialExample, event) == ParseError::none);
+  CHECK(event.kind == Event::Kind::disconnect);
+  CHECK(event.errcode == 1);
+  CHECK_FALSE(event.sub_errcode.has_value());
+  CHECK(event.errmsg == "The push client actively stopped the push");
+  CHECK(event.domain == "test.domain.com");
+  CHECK(event.app == "live");
+  CHECK(event.appid == "12345678");
+  CHECK(event.stream == "test_stream");
+  CHECK(event.event_time == 1703731606);
+}
+
+TEST_CASE("push events and other event types", "[parse]") {
+  TencentCallbackParser parser;
+  Event event;
+  REQUIRE(parse(parser, R"({"event_type":1,"errcode":0,"errmsg":"ok","stream_id":"s"})", event) ==
+          ParseError::none);
+  CHECK(event.kind == Event::Kind::push);
+  // A push start needs no errcode (old bodies say only "ok").
+  REQUIRE(parse(parser, R"({"event_type":1})", event) == ParseError::none);
+  CHECK(event.kind == Event::Kind::push);
+  // Recording (100), snapshot (200)... may reach the same URL: not ours.
+  REQUIRE(parse(parser, R"({"event_type":100,"errcode":0})", event) == ParseError::none);
+  CHECK(event.kind == Event::Kind::other);
+}
+
+TEST_CASE("sub_errcode and numbers written as strings are accepted", "[parse]") {
+  TencentCallbackParser parser;
+  Event event;
+  REQUIRE(parse(parser, R"({"event_type":"0","errcode":"18","sub_errcode":"202"})", event) ==
+          ParseError::none);
+  CHECK(event.kind == Event::Kind::disconnect);
+  CHECK(event.errcode == 18);
+  REQUIRE(event.sub_errcode.has_value());
+  CHECK(*event.sub_errcode == 202);
+  REQUIRE(parse(parser, R"({"event_type":0,"errcode":18,"sub_errcode":null})", event) ==
+          ParseError::none);
+  CHECK_FALSE(event.sub_errcode.has_value());
+  // push_duration may be a string, a number or absent: it is not read at all.
+  REQUIRE(parse(parser, R"({"event_type":0,"errcode":3,"push_duration":128581})", event) ==
+          ParseError::none);
+}
+
+TEST_CASE("field order does not matter and escapes are decoded", "[parse]") {
+  TencentCallbackParser parser;
+  Event event;
+  REQUIRE(
+      parse(
+          parser,
+          R"({"errmsg":"\u8d26\u53f7\u6b20\u8d39","stream_id":"a\"b","errcode":18,"event_type":0})",
+          event) == ParseError::none);
+  CHECK(event.errmsg == "账号欠费");
+  CHECK(event.stream == "a\"b");
+  CHECK(event.errcode == 18);
+}
+
+TEST_CASE("bad lines are parse errors by reason", "[parse]") {
+  TencentCallbackParser parser;
+  Event event;
+  CHECK(parse(parser, "", event) == ParseError::empty_line);
+  CHECK(parse(parser, "  \t", event) == ParseError::empty_line);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":1)", event) == ParseError::invalid_json);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":1} trailing)", event) ==
+        ParseError::invalid_json);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":1}{"event_type":0})", event) ==
+        ParseError::invalid_json);
+  CHECK(parse(parser, "not json at all", event) == ParseError::invalid_json);
+  CHECK(parse(parser, R"({"event_type":0,,"errcode":1})", event) == ParseError::invalid_json);
+  CHECK(parse(parser, "[1,2,3]", event) == ParseError::wrong_type);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":{"x":1}})", event) == ParseError::wrong_type);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":"abc"})", event) == ParseError::wrong_type);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":1.5})", event) == ParseError::wrong_type);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":1,"errmsg":7})", event) ==
+        ParseError::wrong_type);
+  CHECK(parse(parser, R"({"event_type":0,"errcode":1,"app":["x"]})", event) ==
+        ParseError::wrong_type);
+  CHECK(parse(parser, R"({"errcode":1})", event) == ParseError::missing_field);
+  CHECK(parse(parser, R"({"event_type":0})", event) == ParseError::missing_field);
+  const std::string invalid_utf8 = "{\"event_type\":0,\"errcode\":1,\"errmsg\":\"\xff\xfe\"}";
+  CHECK(parse(parser, invalid_utf8, event) == ParseError::invalid_utf8);
+}
+
+TEST_CASE("the parser recovers after bad lines", "[parse]") {
+  TencentCallbackParser parser;
+  Event event;
+  CHECK(parse(parser, R"({"event_type":0,"errc)", event) == ParseError::invalid_json);
+  REQUIRE(parse(parser, R"({"event_type":0,"errcode":13})", event) == ParseError::none);
+  CHECK(event.errcode == 13);
+}
