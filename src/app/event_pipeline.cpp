@@ -1,0 +1,47 @@
+#include "app/event_pipeline.h"
+
+#include <fmt/format.h>
+
+namespace sdx {
+
+EventPipeline::EventPipeline(std::unique_ptr<LineParser> parser, const Classifier& classifier,
+                             EventCounters& counters, SourceStats& stats)
+    : parser_(std::move(parser)), classifier_(classifier), counters_(counters), stats_(stats) {}
+
+void EventPipeline::on_line(std::string_view line) {
+  ParseError error = parser_->parse(line, event_);
+  if (error != ParseError::none) {
+    count_parse_error(error, line);
+    return;
+  }
+  switch (event_.kind) {
+    case Event::Kind::disconnect: {
+      Classification c = classifier_.classify(event_.errcode, event_.sub_errcode, event_.errmsg);
+      counters_.count_disconnect(counters_.label_set_for(event_), c);
+      bump_stat(stats_.resolutions[static_cast<size_t>(c.resolution)]);
+      bump_stat(stats_.events[static_cast<size_t>(EventResult::disconnect)]);
+      break;
+    }
+    case Event::Kind::push:
+      counters_.count_push(counters_.label_set_for(event_));
+      bump_stat(stats_.events[static_cast<size_t>(EventResult::push)]);
+      break;
+    case Event::Kind::other:
+      bump_stat(stats_.events[static_cast<size_t>(EventResult::filtered)]);
+      return;
+  }
+  if (event_.event_time > stats_.last_event_timestamp.load(std::memory_order_relaxed)) {
+    stats_.last_event_timestamp.store(event_.event_time, std::memory_order_relaxed);
+  }
+}
+
+void EventPipeline::on_oversized_line() { count_parse_error(ParseError::line_too_long, {}); }
+
+void EventPipeline::count_parse_error(ParseError error, std::string_view line) {
+  bump_stat(stats_.parse_errors[static_cast<size_t>(error)]);
+  bump_stat(stats_.events[static_cast<size_t>(EventResult::parse_error)]);
+  error_log_.warn(fmt::format("source={} parse_error={} bytes={} line=\"{}\"", stats_.source,
+                              parse_error_name(error), line.size(), log_excerpt(line)));
+}
+
+}  // namespace sdx

@@ -1,0 +1,107 @@
+#include "app/ingest_loop.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+namespace sdx {
+namespace {
+
+// Bytes read from all sources before the loop looks at the clock again: keeps
+// checkpoints on time during a large backlog.
+constexpr uint64_t kReadSlice = uint64_t{16} << 20;
+
+}  // namespace
+
+IngestLoop::IngestLoop(std::vector<FileSource*> sources, std::chrono::milliseconds poll_interval,
+                       std::chrono::milliseconds checkpoint_interval, CheckpointFn checkpoint)
+    : sources_(std::move(sources)),
+      poll_interval_(poll_interval),
+      checkpoint_interval_(checkpoint_interval),
+      checkpoint_(std::move(checkpoint)) {
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotify_fd_ < 0) {
+    spdlog::warn("inotify unavailable ({}): polling every {} ms", std::strerror(errno),
+                 poll_interval_.count());
+  }
+}
+
+IngestLoop::~IngestLoop() {
+  if (inotify_fd_ >= 0) close(inotify_fd_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void IngestLoop::watch_directories() {
+  if (inotify_fd_ < 0) return;
+  std::set<std::string> directories;
+  for (FileSource* source : sources_) {
+    for (auto& dir : source->watch_directories()) directories.insert(dir);
+  }
+  constexpr uint32_t kMask =
+      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB;
+  for (const auto& dir : directories) {
+    // Adding an existing watch again is harmless; a missing directory is
+    // retried on the next pass (it may be created later).
+    inotify_add_watch(inotify_fd_, dir.c_str(), kMask);
+  }
+}
+
+uint64_t IngestLoop::poll_sources() {
+  uint64_t total = 0;
+  for (FileSource* source : sources_) total += source->poll(kReadSlice);
+  return total;
+}
+
+void IngestLoop::drain() {
+  while (poll_sources() > 0) {
+  }
+}
+
+void IngestLoop::run() {
+  using Clock = std::chrono::steady_clock;
+  auto next_checkpoint = Clock::now() + checkpoint_interval_;
+  auto next_watch_refresh = Clock::now();
+  char events[16 * 1024];
+  while (!stopping_.load()) {
+    auto now = Clock::now();
+    if (now >= next_watch_refresh) {
+      watch_directories();
+      next_watch_refresh = now + std::chrono::seconds(10);
+    }
+    uint64_t read = poll_sources();
+    if (Clock::now() >= next_checkpoint) {
+      checkpoint_();
+      next_checkpoint = Clock::now() + checkpoint_interval_;
+    }
+    if (read > 0) continue;  // more may be waiting: read again before sleeping
+
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
+    auto until_checkpoint =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_checkpoint - Clock::now());
+    auto timeout = std::max<int64_t>(0, std::min(poll_interval_, until_checkpoint).count());
+    int ready = ::poll(fds, inotify_fd_ >= 0 ? 2 : 1, static_cast<int>(timeout));
+    if (ready > 0 && (fds[1].revents & POLLIN)) {
+      while (::read(inotify_fd_, events, sizeof events) > 0) {
+      }
+    }
+  }
+  checkpoint_();
+}
+
+void IngestLoop::stop() {
+  stopping_.store(true);
+  uint64_t one = 1;
+  if (wake_fd_ >= 0) {
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+}  // namespace sdx

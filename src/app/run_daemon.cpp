@@ -1,0 +1,98 @@
+#include <signal.h>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <thread>
+
+#include "app/exporter.h"
+#include "app/ingest_loop.h"
+#include "app/landing_page.h"
+#include "app/run_modes.h"
+#include "http/http_server.h"
+#include "metrics/exposition.h"
+
+namespace sdx {
+namespace {
+
+void register_routes(HttpServer& server, const Options& options, Exporter& exporter,
+                     const std::atomic<bool>& ready) {
+  server.route(options.telemetry_path, [&exporter](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                        render_exposition(exporter.registry())};
+  });
+  server.route("/-/healthy", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "Healthy.\n"};
+  });
+  server.route("/-/ready", [&ready](const HttpRequest&) {
+    return ready.load() ? HttpResponse{200, "text/plain; charset=utf-8", "Ready.\n"}
+                        : HttpResponse{503, "text/plain; charset=utf-8", "Not ready.\n"};
+  });
+  server.route("/-/reload", [](const HttpRequest&) {
+    return HttpResponse{501, "text/plain; charset=utf-8",
+                        "configuration reload is not supported by this version yet; restart "
+                        "the exporter to apply a new configuration\n"};
+  });
+  std::string landing = landing_page_html(options.telemetry_path);
+  server.route("/", [landing](const HttpRequest&) {
+    return HttpResponse{200, "text/html; charset=utf-8", landing};
+  });
+}
+
+}  // namespace
+
+int run_daemon(const Options& options, const Config& config) {
+  // Signals are taken synchronously by one thread; every other thread
+  // (civetweb's included) inherits this mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Exporter exporter(config, /*read_from_start=*/false);
+  exporter.restore_checkpoint();
+
+  std::atomic<bool> ready{false};
+  HttpServer server(options.listen_address);
+  register_routes(server, options, exporter, ready);
+  std::string error;
+  if (!server.start(error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  spdlog::info("stream_disconnect_exporter {} listening on {} ({} sources, config {})", SDX_VERSION,
+               options.listen_address, config.sources.size(), config.path);
+
+  IngestLoop loop(exporter.file_sources(), config.poll_interval, config.checkpoint_interval,
+                  [&exporter] { exporter.write_checkpoint(); });
+
+  std::atomic<bool> done{false};
+  std::thread signal_thread([&] {
+    timespec tick{0, 200'000'000};
+    while (!done.load()) {
+      int signal_number = sigtimedwait(&signals, nullptr, &tick);
+      if (signal_number == SIGHUP) {
+        spdlog::warn(
+            "SIGHUP: configuration reload is not supported by this version yet; "
+            "restart to apply a new configuration");
+      } else if (signal_number == SIGTERM || signal_number == SIGINT) {
+        spdlog::info("received signal {}: shutting down", signal_number);
+        loop.stop();
+        return;
+      }
+    }
+  });
+
+  ready.store(true);
+  loop.run();  // returns after its final checkpoint
+  done.store(true);
+  signal_thread.join();
+  server.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace sdx
