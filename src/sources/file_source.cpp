@@ -98,6 +98,7 @@ struct FileSource::Impl {
     uint64_t dev = 0;
     uint64_t ino = 0;
     uint64_t size = 0;
+    bool reused_inode = false;  // its inode held other content at the checkpoint
   };
   void scan();
   std::optional<Candidate> open_candidate(const std::string& path);
@@ -213,6 +214,8 @@ void FileSource::Impl::scan() {
           fingerprint_matches(c.fd, c.size, {it->fingerprint, it->fingerprint_length})) {
         adopt(c, it->offset, false, 0, "restored position");
         saved.erase(it);
+      } else {
+        c.reused_inode = true;
       }
       // Otherwise the inode was reused (or the file truncated) while we were
       // down; the saved position stays available to a copy of the old content.
@@ -318,7 +321,10 @@ void FileSource::Impl::place_candidate(Candidate& c) {
       return;
     }
   }
-  if (!scanned_once && !options.start_at_beginning) {
+  if (c.reused_inode) {
+    // Written since the checkpoint, so never seen: all of it is new.
+    adopt(c, 0, false, 0, "the beginning (inode reused since the checkpoint)");
+  } else if (!scanned_once && !options.start_at_beginning) {
     adopt(c, tail_start_offset(c.fd, c.size, options.max_line_bytes), false, 0,
           "its end (start_at: end)");
   } else {
