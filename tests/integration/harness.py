@@ -419,6 +419,15 @@ class Model:
         self.pushes = {}      # (*label values) -> n
         self.results = {"disconnect": 0, "push": 0, "parse_error": 0, "filtered": 0}
         self.parse_errors = {}
+        self.base_results = {}       # self metrics count per process: see restarted()
+        self.base_parse_errors = {}
+
+    def restarted(self):
+        """The exporter restarted: the event counters resume from the state
+        file, the self metrics (events_total, parse_errors_total) count
+        what this process read, so they restart from zero here."""
+        self.base_results = dict(self.results)
+        self.base_parse_errors = dict(self.parse_errors)
 
     def _dims(self, ev):
         vals = []
@@ -478,11 +487,12 @@ class Model:
                 exp[key("stream_pushes_total", **dict(zip(self.labels, k)))] = n
         if source is not None:
             for res, n in self.results.items():
-                exp[key("stream_disconnect_exporter_events_total", source=source, result=res)] = n
+                exp[key("stream_disconnect_exporter_events_total", source=source, result=res)] = \
+                    n - self.base_results.get(res, 0)
             for reason in ("empty_line", "line_too_long", "invalid_utf8", "invalid_json",
                            "wrong_type", "missing_field"):
                 exp[key("stream_disconnect_exporter_parse_errors_total", source=source, reason=reason)] = \
-                    self.parse_errors.get(reason, 0)
+                    self.parse_errors.get(reason, 0) - self.base_parse_errors.get(reason, 0)
         return exp
 
     def expected_by_code(self):
@@ -715,8 +725,14 @@ class Exporter:
             self.proc.wait(timeout=10)
 
     def close(self):
+        """Cleanup only (no assertion): SIGKILL. Tests that check a clean
+        shutdown call stop()."""
         if self.proc is not None and self.proc.poll() is None:
-            kill_proc(self.proc)
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
 
     # -- HTTP
 
