@@ -835,9 +835,10 @@ class Checks:
             print("FAIL %s (%.1fs): %s" % (name, time.monotonic() - t, e))
             if not isinstance(e, AssertionError):
                 traceback.print_exc()
-            for exp in _LIVE[start:]:
-                print("---- %s log tail (%s):" % (exp.name, exp.log_path))
-                print(exp.log_tail(40))
+            for exp in _LIVE:
+                if exp in _LIVE[start:] or exp.running():
+                    print("---- %s log tail (%s):" % (exp.name, exp.log_path))
+                    print(exp.log_tail(40))
         else:
             self.passed += 1
             print("ok   %s (%.1fs)" % (name, time.monotonic() - t))
