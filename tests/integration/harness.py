@@ -645,6 +645,7 @@ class Exporter:
         self.proc = None
         self.port = None
         self.starts = 0
+        self.start_offsets = []   # log file size at each start
         self.config_path = os.path.join(self.dir, "config.yaml")
         self.log_path = os.path.join(self.dir, "exporter.log")
         self.stdout_path = os.path.join(self.dir, "stdout.log")
@@ -671,8 +672,7 @@ class Exporter:
         for attempt in range(5):
             self.port = port or free_port()
             self.starts += 1
-            with open(self.log_path, "ab") as log:
-                log.write(("---- start #%d on port %d\n" % (self.starts, self.port)).encode())
+            self.start_offsets.append(os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0)
             cmd = [self.args.binary, "--config.file=" + self.config_path,
                    "--web.listen-address=%s:%d" % (LOOPBACK, self.port),
                    "--log.level=" + self.log_level] + self.extra_flags
