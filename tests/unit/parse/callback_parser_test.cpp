@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include "padded_line.h"
 
 using sdx::Event;
@@ -11,9 +13,12 @@ using sdx::test::PaddedLine;
 
 namespace {
 
+// Event views point into the line: keep the last line alive like a source's
+// buffer does until the next line.
 ParseError parse(TencentCallbackParser& parser, std::string_view text, Event& event) {
-  PaddedLine line(text);
-  return parser.parse(line.view(), event);
+  static std::unique_ptr<PaddedLine> line;
+  line = std::make_unique<PaddedLine>(text);
+  return parser.parse(line->view(), event);
 }
 
 // The official interruption example from Tencent's docs (sign masked).
