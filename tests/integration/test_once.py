@@ -147,6 +147,27 @@ def main():
             want = h.total(s, name)
             h.require(got == want, "%s summed over domains %s != unlabelled %s" % (name, got, want))
 
+    def label_cap():
+        dmodel = count_file(events, labels=("domain",))
+        cap = 2
+        cfg_cap = dict(cfg, labels=["domain"], max_label_sets=cap)
+        s5, _ = run_once(args, work, cfg_cap, "cap")
+        doms = {d.get("domain") for name in ("stream_disconnects_total", "stream_pushes_total")
+                for d, _ in h.series(s5, name)}
+        kept = sorted(x for x in doms if x != "__overflow__")
+        h.require("__overflow__" in doms, "4 domains with max_label_sets: 2 but no __overflow__ series: %s" % doms)
+        h.require(1 <= len(kept) <= cap, "kept domains %s exceed max_label_sets %d" % (kept, cap))
+        for name in ("stream_disconnects_total", "stream_pushes_total"):
+            h.require(h.total(s5, name) == h.total(s, name), "%s: sum with the cap %s != %s"
+                      % (name, h.total(s5, name), h.total(s, name)))
+        # a domain that got a label set keeps all of its events
+        want = {k: v for k, v in dmodel.expected().items() if dict(k[1]).get("domain") in kept}
+        h.require_no_diff(s5, want, "kept domains' counts differ from the Python count")
+        folded = h.total(s5, "stream_disconnects_total", domain="__overflow__") + \
+            h.total(s5, "stream_pushes_total", domain="__overflow__")
+        got = s5.get(h.key("stream_disconnect_exporter_label_overflow_events_total"))
+        h.require(got == folded, "label_overflow_events_total %s != %s events under __overflow__" % (got, folded))
+
     if out:
         checks.run("by-code series equal the Python count", by_code)
         checks.run("every category total equals the Python count (zeros included)", categories)
@@ -156,6 +177,7 @@ def main():
         checks.run("--once does not read or modify an existing state file", state_not_modified)
         checks.run("--once reads from the start even with start_at: end", start_at_end_ignored)
         checks.run("labels: [domain] splits counters per domain exactly", domain_labels)
+        checks.run("max_label_sets folds the rest into __overflow__", label_cap)
     return checks.finish()
 
 
