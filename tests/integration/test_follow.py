@@ -86,6 +86,10 @@ def appends(args, messages):
     nbytes = os.path.getsize(sc.path("a.jsonl"))
     sc.expect("after 200 single-line appends",
               extra=src_metric("bytes_read_total", nbytes))
+    for t in (1764000500, 1764000900):
+        sc.write("a.jsonl", [h.make_callback(12, event_time=t), h.make_callback(0, event_type=1, event_time=t)])
+        sc.expect("last_event_timestamp_seconds follows event_time",
+                  extra=src_metric("last_event_timestamp_seconds", t))
 
 
 def partial_lines(args, messages):
