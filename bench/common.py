@@ -15,6 +15,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -148,16 +149,29 @@ def write_config(path, files, labels=None, max_label_sets=None, poll_interval=No
 
 # ---------------------------------------------------------------- processes
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_measured(cmd, stdout_path=None, stderr_path=None):
     """Run cmd to completion; return dict(wall, maxrss_kib, user, sys, rc).
 
-    Peak RSS comes from wait4() on this very child (taskset execs its target,
-    so it is the measured program's ru_maxrss)."""
+    Wall time is measured here. Peak RSS and CPU times come from GNU time
+    (/usr/bin/time, Debian package `time`): a child forked straight from
+    Python would report Python's own RSS as its ru_maxrss (the pre-exec
+    high-water mark of the forked copy), so the measured program is started
+    by GNU time, a small C process, and its wait4() rusage is used."""
+    cmd = [str(x) for x in cmd]
+    use_time = os.access(GNU_TIME, os.X_OK)
+    rusage_file = None
+    if use_time:
+        fd, rusage_file = tempfile.mkstemp(prefix="sdx-bench-time-")
+        os.close(fd)
+        cmd = [GNU_TIME, "-f", "%M %U %S", "-o", rusage_file] + cmd
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
     try:
         t0 = time.perf_counter()
-        p = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=err)
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -166,8 +180,15 @@ def run_measured(cmd, stdout_path=None, stderr_path=None):
             out.close()
         if stderr_path:
             err.close()
-    return {"wall": wall, "maxrss_kib": ru.ru_maxrss, "user": ru.ru_utime, "sys": ru.ru_stime,
-            "rc": p.returncode}
+    result = {"wall": wall, "maxrss_kib": ru.ru_maxrss, "user": ru.ru_utime, "sys": ru.ru_stime,
+              "rc": p.returncode, "rss_exact": False}
+    if rusage_file:
+        text = Path(rusage_file).read_text().strip().splitlines()
+        os.unlink(rusage_file)
+        if text:
+            m, u, s = text[-1].split()
+            result.update(maxrss_kib=int(m), user=float(u), sys=float(s), rss_exact=True)
+    return result
 
 
 def free_port():
