@@ -55,6 +55,11 @@ Exporter::Exporter(Config config, bool read_from_start)
 
 Exporter::~Exporter() = default;
 
+std::shared_ptr<const std::vector<CounterRow>> Exporter::durable_rows() const {
+  std::lock_guard lock(durable_mutex_);
+  return durable_rows_;
+}
+
 std::vector<FileSource*> Exporter::file_sources() const {
   std::vector<FileSource*> out;
   for (const auto& runtime : sources_) {
@@ -104,13 +109,19 @@ void Exporter::write_checkpoint() {
   for (const auto& runtime : sources_) {
     if (runtime.file) checkpoint.positions[runtime.file->name()] = runtime.file->positions();
   }
-  checkpoint.counters = registry_.checkpoint_counters();
+  auto rows = std::make_shared<const std::vector<CounterRow>>(registry_.merged_rows());
+  checkpoint.counters = MetricsRegistry::checkpoint_counters(*rows);
   std::error_code ignored;
   std::filesystem::create_directories(std::filesystem::path(config_.state_file).parent_path(),
                                       ignored);
   std::string error;
   ExporterStats& stats = registry_.stats();
-  if (save_checkpoint(config_.state_file, checkpoint, error)) {
+  bool saved = save_checkpoint(config_.state_file, checkpoint, error);
+  {
+    std::lock_guard lock(durable_mutex_);
+    durable_rows_ = saved ? std::move(rows) : nullptr;
+  }
+  if (saved) {
     stats.checkpoint_writes.fetch_add(1, std::memory_order_relaxed);
     stats.last_checkpoint_timestamp.store(checkpoint.written_at, std::memory_order_relaxed);
     if (checkpoint_failing_) spdlog::info("checkpoint writes to {} work again", config_.state_file);

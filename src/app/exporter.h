@@ -28,6 +28,12 @@ class Exporter {
   // between reads. Failures are logged and counted, never fatal.
   void write_checkpoint();
 
+  // What /metrics shows for the event counters: with a state file, the
+  // values of the last checkpoint written (never a value a crash could take
+  // back, so Prometheus sees no reset after kill -9); else, or while
+  // checkpoints fail, the live values (null).
+  std::shared_ptr<const std::vector<CounterRow>> durable_rows() const;
+
   std::vector<FileSource*> file_sources() const;
   MetricsRegistry& registry() { return registry_; }
   const Config& config() const { return config_; }
@@ -45,6 +51,8 @@ class Exporter {
   MetricsRegistry registry_;
   std::vector<SourceRuntime> sources_;
   bool checkpoint_failing_ = false;
+  mutable std::mutex durable_mutex_;
+  std::shared_ptr<const std::vector<CounterRow>> durable_rows_;
 };
 
 }  // namespace sdx

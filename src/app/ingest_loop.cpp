@@ -65,8 +65,37 @@ void IngestLoop::drain() {
   }
 }
 
+void IngestLoop::take_checkpoint() {
+  uint64_t requested;
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    requested = checkpoints_requested_;
+  }
+  checkpoint_();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoints_completed_ = requested;
+  }
+  checkpoint_done_.notify_all();
+}
+
+bool IngestLoop::checkpoint_now(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(checkpoint_mutex_);
+  if (!running_) return false;
+  uint64_t wanted = ++checkpoints_requested_;
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  return checkpoint_done_.wait_for(lock, timeout, [&] {
+    return checkpoints_completed_ >= wanted || !running_;
+  }) && checkpoints_completed_ >= wanted;
+}
+
 void IngestLoop::run() {
   using Clock = std::chrono::steady_clock;
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    running_ = true;
+  }
   auto next_checkpoint = Clock::now() + checkpoint_interval_;
   auto next_watch_refresh = Clock::now();
   char events[16 * 1024];
@@ -77,8 +106,13 @@ void IngestLoop::run() {
       next_watch_refresh = now + std::chrono::seconds(10);
     }
     uint64_t read = poll_sources();
-    if (Clock::now() >= next_checkpoint) {
-      checkpoint_();
+    bool requested;
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      requested = checkpoints_requested_ > checkpoints_completed_;
+    }
+    if (requested || Clock::now() >= next_checkpoint) {
+      take_checkpoint();
       next_checkpoint = Clock::now() + checkpoint_interval_;
     }
     if (read > 0) continue;  // more may be waiting: read again before sleeping
@@ -88,12 +122,21 @@ void IngestLoop::run() {
         std::chrono::duration_cast<std::chrono::milliseconds>(next_checkpoint - Clock::now());
     auto timeout = std::max<int64_t>(0, std::min(poll_interval_, until_checkpoint).count());
     int ready = ::poll(fds, inotify_fd_ >= 0 ? 2 : 1, static_cast<int>(timeout));
+    if (ready > 0 && (fds[0].revents & POLLIN)) {
+      uint64_t ignored;
+      [[maybe_unused]] ssize_t n = ::read(wake_fd_, &ignored, sizeof ignored);
+    }
     if (ready > 0 && (fds[1].revents & POLLIN)) {
       while (::read(inotify_fd_, events, sizeof events) > 0) {
       }
     }
   }
-  checkpoint_();
+  take_checkpoint();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    running_ = false;
+  }
+  checkpoint_done_.notify_all();
 }
 
 void IngestLoop::stop() {

@@ -5,7 +5,10 @@
 // always describe the same set of lines.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <mutex>
 #include <vector>
 
 #include "sources/file_source.h"
@@ -30,6 +33,10 @@ class IngestLoop {
   // Reads every source until nothing new is left (startup catch-up, --once).
   void drain();
 
+  // Any thread: asks the loop for a checkpoint between two reads and waits
+  // for it. False on timeout or when the loop is not running.
+  bool checkpoint_now(std::chrono::milliseconds timeout);
+
  private:
   void watch_directories();
   uint64_t poll_sources();
@@ -41,6 +48,13 @@ class IngestLoop {
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
+
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_done_;
+  uint64_t checkpoints_requested_ = 0;  // guarded by checkpoint_mutex_
+  uint64_t checkpoints_completed_ = 0;  // guarded by checkpoint_mutex_
+  bool running_ = false;                // guarded by checkpoint_mutex_
+  void take_checkpoint();
 };
 
 }  // namespace sdx

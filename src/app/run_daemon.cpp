@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "app/exporter.h"
@@ -15,12 +16,23 @@
 namespace sdx {
 namespace {
 
+// How long a scrape waits for the checkpoint it asks for.
+constexpr std::chrono::seconds kScrapeCheckpointTimeout{5};
+
+HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop) {
+  if (!exporter.config().state_file.empty() && !loop.checkpoint_now(kScrapeCheckpointTimeout)) {
+    spdlog::warn("scrape: no checkpoint within {}s; showing the last durable values",
+                 kScrapeCheckpointTimeout.count());
+  }
+  auto durable = exporter.durable_rows();
+  return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                      render_exposition(exporter.registry(), durable.get())};
+}
+
 void register_routes(HttpServer& server, const Options& options, Exporter& exporter,
-                     const std::atomic<bool>& ready) {
-  server.route(options.telemetry_path, [&exporter](const HttpRequest&) {
-    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                        render_exposition(exporter.registry())};
-  });
+                     IngestLoop& loop, const std::atomic<bool>& ready) {
+  server.route(options.telemetry_path,
+               [&exporter, &loop](const HttpRequest&) { return serve_metrics(exporter, loop); });
   server.route("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "Healthy.\n"};
   });
@@ -55,9 +67,11 @@ int run_daemon(const Options& options, const Config& config) {
   Exporter exporter(config, /*read_from_start=*/false);
   exporter.restore_checkpoint();
 
+  IngestLoop loop(exporter.file_sources(), config.poll_interval, config.checkpoint_interval,
+                  [&exporter] { exporter.write_checkpoint(); });
   std::atomic<bool> ready{false};
   HttpServer server(options.listen_address);
-  register_routes(server, options, exporter, ready);
+  register_routes(server, options, exporter, loop, ready);
   std::string error;
   if (!server.start(error)) {
     spdlog::error("{}", error);
@@ -65,9 +79,6 @@ int run_daemon(const Options& options, const Config& config) {
   }
   spdlog::info("stream_disconnect_exporter {} listening on {} ({} sources, config {})", SDX_VERSION,
                options.listen_address, config.sources.size(), config.path);
-
-  IngestLoop loop(exporter.file_sources(), config.poll_interval, config.checkpoint_interval,
-                  [&exporter] { exporter.write_checkpoint(); });
 
   std::atomic<bool> done{false};
   std::thread signal_thread([&] {

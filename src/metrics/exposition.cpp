@@ -56,7 +56,8 @@ Category category_of(const CodeTable& table, const CounterRow& row) {
   return index ? table.at(*index).category : Category::unknown;
 }
 
-void collect_event_counters(const MetricsRegistry& registry, std::vector<MetricFamily>& out) {
+void collect_event_counters(const MetricsRegistry& registry, const std::vector<CounterRow>& rows,
+                            std::vector<MetricFamily>& out) {
   const CodeTable& table = registry.table();
   auto by_category = family("stream_disconnects_total", "Push interruptions by reason category.",
                             MetricType::Counter);
@@ -68,7 +69,7 @@ void collect_event_counters(const MetricsRegistry& registry, std::vector<MetricF
 
   // Per label set: the sum of its codes per category (every category shown).
   std::map<std::vector<std::string>, std::array<uint64_t, kCategoryCount>> category_totals;
-  for (const auto& row : registry.merged_rows()) {
+  for (const auto& row : rows) {
     if (row.kind == CounterRow::Kind::push) {
       add_sample(pushes, dimension_labels(registry, row.label_values),
                  static_cast<double>(row.value));
@@ -212,17 +213,23 @@ void collect_exporter_stats(const MetricsRegistry& registry, std::vector<MetricF
 
 }  // namespace
 
-std::vector<MetricFamily> collect_metric_families(const MetricsRegistry& registry) {
+std::vector<MetricFamily> collect_metric_families(const MetricsRegistry& registry,
+                                                  const std::vector<CounterRow>* rows) {
   std::vector<MetricFamily> out;
-  collect_event_counters(registry, out);
+  if (rows != nullptr) {
+    collect_event_counters(registry, *rows, out);
+  } else {
+    collect_event_counters(registry, registry.merged_rows(), out);
+  }
   collect_source_stats(registry, out);
   collect_exporter_stats(registry, out);
   return out;
 }
 
-std::string render_exposition(const MetricsRegistry& registry) {
+std::string render_exposition(const MetricsRegistry& registry,
+                              const std::vector<CounterRow>* rows) {
   std::ostringstream text;
-  prometheus::TextSerializer().Serialize(text, collect_metric_families(registry));
+  prometheus::TextSerializer().Serialize(text, collect_metric_families(registry, rows));
   return text.str();
 }
 

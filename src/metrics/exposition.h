@@ -9,7 +9,11 @@
 
 namespace sdx {
 
-std::vector<prometheus::MetricFamily> collect_metric_families(const MetricsRegistry& registry);
-std::string render_exposition(const MetricsRegistry& registry);
+// `rows`: the event counters to show (e.g. the last checkpointed values);
+// the registry's live values when null.
+std::vector<prometheus::MetricFamily> collect_metric_families(
+    const MetricsRegistry& registry, const std::vector<CounterRow>* rows = nullptr);
+std::string render_exposition(const MetricsRegistry& registry,
+                              const std::vector<CounterRow>* rows = nullptr);
 
 }  // namespace sdx

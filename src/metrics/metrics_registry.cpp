@@ -72,9 +72,10 @@ std::vector<CounterRow> MetricsRegistry::merged_rows() const {
   return merged;
 }
 
-std::vector<std::pair<std::string, uint64_t>> MetricsRegistry::checkpoint_counters() const {
+std::vector<std::pair<std::string, uint64_t>> MetricsRegistry::checkpoint_counters(
+    const std::vector<CounterRow>& rows) {
   std::vector<std::pair<std::string, uint64_t>> out;
-  for (const auto& row : merged_rows()) {
+  for (const auto& row : rows) {
     if (row.value > 0) out.emplace_back(row.key(), row.value);
   }
   return out;

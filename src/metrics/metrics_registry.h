@@ -33,7 +33,9 @@ class MetricsRegistry {
 
   // Restored base + every shard, one row per series.
   std::vector<CounterRow> merged_rows() const;
-  std::vector<std::pair<std::string, uint64_t>> checkpoint_counters() const;
+  // The non-zero rows of `rows` as checkpoint entries.
+  static std::vector<std::pair<std::string, uint64_t>> checkpoint_counters(
+      const std::vector<CounterRow>& rows);
 
   const CodeTable& table() const { return table_; }
   const std::vector<Dimension>& dimensions() const { return dimensions_; }

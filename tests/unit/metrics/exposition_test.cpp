@@ -70,7 +70,7 @@ TEST_CASE("restored counters add to live counts", "[metrics]") {
   count(registry, counters, 18, 202, 2);
   std::string text = render_exposition(registry);
   CHECK(has_line(text, R"(stream_disconnects_total{category="arrears"} 42)"));
-  auto saved_again = registry.checkpoint_counters();
+  auto saved_again = MetricsRegistry::checkpoint_counters(registry.merged_rows());
   bool found = false;
   for (const auto& [key, value] : saved_again) {
     if (key == saved.key()) {
