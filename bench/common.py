@@ -461,3 +461,51 @@ class Results:
 
 def verdict(ok):
     return "met" if ok else "NOT met"
+
+
+# ---------------------------------------------------------------- series setup shared by benches
+
+SERIES_LABELS = ["stream"]
+SERIES_MAX_LABEL_SETS = 20000
+
+
+def start_ingested(binary, work, name, data, labels=None, max_label_sets=None):
+    """Start a daemon on `data` (start_at: beginning) and wait, without
+    scraping, until it has read the whole file. Returns (daemon, ingest_s)."""
+    config = write_config(Path(work) / f"config_{name}.yaml", [data], labels=labels,
+                          max_label_sets=max_label_sets, poll_interval="100ms")
+    d = Daemon(binary, config, Path(work) / f"daemon_{name}.log")
+    d.start()
+    try:
+        waited = wait_ingested(d, Path(data).stat().st_size)
+    except Exception:
+        d.stop()
+        raise
+    return d, waited
+
+
+def exposition_stats(text):
+    """Sample counts of an exposition: total and per family of interest."""
+    counts = {"all": 0, "stream_disconnects_by_code_total": 0, "stream_disconnects_total": 0,
+              "stream_pushes_total": 0}
+    for n, _, _ in samples(text):
+        counts["all"] += 1
+        if n in counts:
+            counts[n] += 1
+    return counts
+
+
+def check_ingest(text, lines, disconnects, source="bench"):
+    """Problems (list of str) if the exposition does not show the whole file."""
+    ev = events_total(text, source)
+    problems = []
+    if sum(ev.values()) != lines:
+        problems.append(f"events_total sums to {sum(ev.values()):.0f}, file has {lines} lines")
+    if ev.get("disconnect") != disconnects:
+        problems.append(f"disconnect={ev.get('disconnect')}, file has {disconnects} event_type 0 lines")
+    if ev.get("parse_error"):
+        problems.append(f"parse_error={ev['parse_error']:.0f}")
+    overflow = metric_sum(text, "stream_disconnect_exporter_label_overflow_events_total")
+    if overflow:
+        problems.append(f"{overflow:.0f} events folded into __overflow__")
+    return problems
