@@ -331,7 +331,8 @@ class Daemon:
 
 def wait_ingested(daemon, nbytes, timeout=300, idle=0.3):
     """Wait, without scraping, until the daemon has read nbytes (rchar) and its
-    CPU time has stopped moving for `idle` seconds. Returns seconds waited."""
+    CPU time has stopped moving for `idle` seconds.
+    Returns {"waited": seconds, "cpu": the daemon's CPU seconds at that point}."""
     t0 = time.monotonic()
     last_cpu, still_since = None, None
     while time.monotonic() - t0 < timeout:
@@ -342,11 +343,11 @@ def wait_ingested(daemon, nbytes, timeout=300, idle=0.3):
             if cpu == last_cpu:
                 still_since = still_since or time.monotonic()
                 if time.monotonic() - still_since >= idle:
-                    return time.monotonic() - t0
+                    return {"waited": time.monotonic() - t0, "cpu": cpu}
             else:
                 still_since = None
         last_cpu = cpu
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise RuntimeError(f"daemon did not ingest {nbytes} bytes within {timeout}s")
 
 
@@ -471,17 +472,17 @@ SERIES_MAX_LABEL_SETS = 20000
 
 def start_ingested(binary, work, name, data, labels=None, max_label_sets=None):
     """Start a daemon on `data` (start_at: beginning) and wait, without
-    scraping, until it has read the whole file. Returns (daemon, ingest_s)."""
+    scraping, until it has read the whole file. Returns (daemon, wait_ingested() dict)."""
     config = write_config(Path(work) / f"config_{name}.yaml", [data], labels=labels,
                           max_label_sets=max_label_sets, poll_interval="100ms")
     d = Daemon(binary, config, Path(work) / f"daemon_{name}.log")
     d.start()
     try:
-        waited = wait_ingested(d, Path(data).stat().st_size)
+        info = wait_ingested(d, Path(data).stat().st_size)
     except Exception:
         d.stop()
         raise
-    return d, waited
+    return d, info
 
 
 def exposition_stats(text):

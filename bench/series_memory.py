@@ -17,7 +17,7 @@ import common as c
 
 
 def measure(binary, work, name, data, lines, disconnects, res, labels=None, max_label_sets=None):
-    d, ingest_s = c.start_ingested(binary, work, name, data, labels, max_label_sets)
+    d, ingest = c.start_ingested(binary, work, name, data, labels, max_label_sets)
     try:
         after_ingest = c.proc_status(d.pid)
         text = d.metrics()
@@ -33,7 +33,7 @@ def measure(binary, work, name, data, lines, disconnects, res, labels=None, max_
             res.fail(f"{name}: exporter died; log {d.log_path}")
     finally:
         d.stop()
-    c.log(f"{name}: ingest {ingest_s:.2f} s; after ingest HWM {c.fmt_mib(after_ingest['VmHWM'])} "
+    c.log(f"{name}: ingest cpu {ingest['cpu']:.2f} s; after ingest HWM {c.fmt_mib(after_ingest['VmHWM'])} "
           f"RSS {c.fmt_mib(after_ingest['VmRSS'])}; after 10 scrapes HWM "
           f"{c.fmt_mib(after_scrapes['VmHWM'])} RSS {c.fmt_mib(after_scrapes['VmRSS'])}; "
           f"series {stats}, {size:,} bytes")
