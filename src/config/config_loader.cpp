@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/byte_size.h"
@@ -34,11 +36,51 @@ std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\
 
 std::string line_of(const YAML::Mark& mark) { return "line " + std::to_string(mark.line + 1); }
 
+// Sees only where each document starts.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7's LoadAll never returns on a token no document can start with
+// (a stray "," at the top level): it adds empty documents without consuming
+// it until memory runs out. Walk the documents without building them first;
+// one that starts where the previous one did means the parser is stuck.
+void refuse_stuck_stream(std::string_view yaml, const YamlReader& reader) {
+  std::istringstream in{std::string(yaml)};
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  int previous = -1;
+  while (parser.HandleNextDocument(starts)) {
+    const int pos = starts.start.pos;
+    if (pos == previous) {
+      const bool shown =
+          pos >= 0 && static_cast<size_t>(pos) < yaml.size() && yaml[pos] > ' ' && yaml[pos] < 0x7f;
+      reader.fail(starts.start, "invalid YAML: unexpected " +
+                                    (shown ? quoted(yaml.substr(pos, 1)) : "character"));
+    }
+    previous = pos;
+  }
+}
+
 // Only the first document is the config; a second one is a mistake (often a
 // stray "---"), not something to ignore.
 YAML::Node parse_document(std::string_view yaml, const YamlReader& reader) {
   std::vector<YAML::Node> documents;
   try {
+    refuse_stuck_stream(yaml, reader);
     documents = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::Exception& e) {
     reader.fail(e.mark, "invalid YAML: " + e.msg);
