@@ -81,6 +81,7 @@ run_target() {  # name
     local kind=${artifact##*/} what hash
     kind=${kind%%-*}
     what=$(failure_slug "$dir/log")
+    [[ $what == "$kind" ]] && what=""
     hash=$(sha1sum "$artifact" | cut -c1-8)
     local target=tests/fuzz/regressions/$name/$kind${what:+-$what}-$hash
     cp "$artifact" "$target"
