@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--binary")
     ap.add_argument("--load", help="load average when the run started")
     ap.add_argument("--started", help="start time of the run")
+    ap.add_argument("--revision", help="what was built (default: the repository's HEAD and "
+                    "whether src/ has uncommitted changes)")
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
 
@@ -71,7 +73,7 @@ def main():
           f"{platform.system()} {platform.release()}")
     print(f"- date: {a.started or time.strftime('%Y-%m-%d %H:%M:%S %Z')} -> "
           f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
-    print(f"- exporter: revision {git_revision()}" + (f", binary {a.binary}" if a.binary else ""))
+    print(f"- exporter: revision {a.revision or git_revision()}" + (f", binary {a.binary}" if a.binary else ""))
     print(f"- mtail: {mtail}")
     print(f"- load average (1/5/15 min) at start: {a.load or '?'}; at end: {load_end}")
     print()
