@@ -1,4 +1,5 @@
 #include "config/byte_size.h"
+#include "config/quoted.h"
 
 #include <array>
 #include <limits>
@@ -15,8 +16,6 @@ constexpr std::array<Unit, 4> kUnits = {
     {{"B", 1}, {"KiB", uint64_t{1} << 10}, {"MiB", uint64_t{1} << 20}, {"GiB", uint64_t{1} << 30}}};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 }  // namespace
 

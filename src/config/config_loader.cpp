@@ -1,4 +1,5 @@
 #include "config/config_loader.h"
+#include "config/quoted.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -31,8 +32,6 @@ constexpr std::array<std::string_view, 7> kCodeKeys = {
 
 constexpr uint64_t kMinLineBytes = 1024;
 constexpr uint64_t kMaxLineBytes = uint64_t{1} << 30;
-
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 std::string line_of(const YAML::Mark& mark) { return "line " + std::to_string(mark.line + 1); }
 

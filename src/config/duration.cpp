@@ -1,4 +1,5 @@
 #include "config/duration.h"
+#include "config/quoted.h"
 
 #include <array>
 #include <cstdint>
@@ -17,8 +18,6 @@ struct Unit {
 constexpr std::array<Unit, 4> kUnits = {{{"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}}};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 }  // namespace
 

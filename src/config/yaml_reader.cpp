@@ -1,16 +1,11 @@
 #include "config/yaml_reader.h"
+#include "config/quoted.h"
 
 #include <charconv>
 #include <regex>
 
 namespace sdx {
 namespace {
-
-std::string quoted(std::string_view text) {
-  constexpr size_t kMaxShown = 40;
-  if (text.size() > kMaxShown) return "\"" + std::string(text.substr(0, kMaxShown)) + "...\"";
-  return "\"" + std::string(text) + "\"";
-}
 
 // Plain (unquoted, untagged) scalars resolved as the YAML 1.2 core schema says.
 ScalarKind resolve_plain(const std::string& text) {
