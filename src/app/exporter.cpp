@@ -17,10 +17,18 @@ CodeTable build_code_table(const Config& config) {
   return table;
 }
 
-std::unique_ptr<LineParser> make_parser(const SourceConfig& source) {
+std::unique_ptr<LineParser> make_parser(const SourceConfig& source,
+                                        const std::vector<Dimension>& labels) {
+  DimensionFields fields;
+  for (Dimension label : labels) {
+    fields.domain |= label == Dimension::domain;
+    fields.app |= label == Dimension::app;
+    fields.appid |= label == Dimension::appid;
+    fields.stream |= label == Dimension::stream;
+  }
   switch (source.format) {
     case SourceFormat::tencent_callback:
-      return std::make_unique<TencentCallbackParser>();
+      return std::make_unique<TencentCallbackParser>(fields);
   }
   return nullptr;
 }
@@ -38,8 +46,8 @@ Exporter::Exporter(Config config, bool read_from_start)
     SourceRuntime runtime;
     runtime.stats = &registry_.add_source_stats(source.name);
     EventCounters& counters = registry_.add_counters(source.name);
-    runtime.pipeline =
-        std::make_unique<EventPipeline>(make_parser(source), classifier_, counters, *runtime.stats);
+    runtime.pipeline = std::make_unique<EventPipeline>(make_parser(source, config_.labels),
+                                                       classifier_, counters, *runtime.stats);
     if (source.type == SourceType::file) {
       runtime.stats->is_file_source = true;
       FileSourceOptions options;

@@ -32,13 +32,7 @@ uint32_t CodeTable::upsert(CodeEntry entry) {
   return static_cast<uint32_t>(entries_.size() - 1);
 }
 
-std::optional<uint32_t> CodeTable::find(int64_t errcode, int64_t sub_errcode) const {
-  if (sub_errcode == 0 && errcode >= 0 && errcode < kDirectErrcodes) {
-    if (direct_.empty()) return std::nullopt;  // empty table, never indexed
-    const int32_t index = direct_[static_cast<size_t>(errcode)];
-    if (index < 0) return std::nullopt;
-    return static_cast<uint32_t>(index);
-  }
+std::optional<uint32_t> CodeTable::find_sorted(int64_t errcode, int64_t sub_errcode) const {
   auto it =
       std::lower_bound(sorted_.begin(), sorted_.end(), std::pair{errcode, sub_errcode},
                        [](const Key& key, const std::pair<int64_t, int64_t>& wanted) {
@@ -58,12 +52,12 @@ std::vector<uint32_t> CodeTable::sub_codes_of(int64_t errcode) const {
   return result;
 }
 
-bool CodeTable::has_sub_codes(int64_t errcode) const {
+bool CodeTable::has_sub_codes_sorted(int64_t errcode) const {
   return std::binary_search(errcodes_with_subs_.begin(), errcodes_with_subs_.end(), errcode);
 }
 
 void CodeTable::reindex() {
-  direct_.assign(static_cast<size_t>(kDirectErrcodes), -1);
+  direct_.assign(static_cast<size_t>(kDirectErrcodes), DirectSlot{});
   sorted_.clear();
   errcodes_with_subs_.clear();
   for (size_t i = 0; i < entries_.size(); ++i) {
@@ -71,9 +65,14 @@ void CodeTable::reindex() {
     const auto index = static_cast<uint32_t>(i);
     sorted_.push_back({entry.errcode, entry.sub_errcode, index});
     if (entry.sub_errcode == 0 && entry.errcode >= 0 && entry.errcode < kDirectErrcodes) {
-      direct_[static_cast<size_t>(entry.errcode)] = static_cast<int32_t>(index);
+      direct_[static_cast<size_t>(entry.errcode)].zero_index = static_cast<int32_t>(index);
     }
-    if (entry.sub_errcode != 0) errcodes_with_subs_.push_back(entry.errcode);
+    if (entry.sub_errcode != 0) {
+      errcodes_with_subs_.push_back(entry.errcode);
+      if (entry.errcode >= 0 && entry.errcode < kDirectErrcodes) {
+        direct_[static_cast<size_t>(entry.errcode)].has_sub_codes = true;
+      }
+    }
   }
   std::sort(sorted_.begin(), sorted_.end(), [](const Key& a, const Key& b) {
     return key_less(a.errcode, a.sub_errcode, b.errcode, b.sub_errcode);

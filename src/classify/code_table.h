@@ -20,7 +20,13 @@ class CodeTable {
   // Returns its index.
   uint32_t upsert(CodeEntry entry);
 
-  std::optional<uint32_t> find(int64_t errcode, int64_t sub_errcode) const;
+  std::optional<uint32_t> find(int64_t errcode, int64_t sub_errcode) const {
+    if (sub_errcode == 0 && is_direct(errcode)) {
+      const int32_t index = direct_[static_cast<size_t>(errcode)].zero_index;
+      return index < 0 ? std::nullopt : std::optional<uint32_t>(static_cast<uint32_t>(index));
+    }
+    return find_sorted(errcode, sub_errcode);
+  }
   const CodeEntry& at(uint32_t index) const { return entries_[index]; }
   size_t size() const { return entries_.size(); }
   std::span<const CodeEntry> entries() const { return entries_; }
@@ -32,10 +38,18 @@ class CodeTable {
   // Whether this errcode has rows with a non-zero sub_errcode (18, 21): such
   // an errcode needs a sub-code, so an explicit 0 counts as absent. Hot path:
   // no allocation.
-  bool has_sub_codes(int64_t errcode) const;
+  bool has_sub_codes(int64_t errcode) const {
+    if (is_direct(errcode)) return direct_[static_cast<size_t>(errcode)].has_sub_codes;
+    return has_sub_codes_sorted(errcode);
+  }
 
  private:
   void reindex();
+  bool is_direct(int64_t errcode) const {
+    return errcode >= 0 && errcode < kDirectErrcodes && !direct_.empty();
+  }
+  std::optional<uint32_t> find_sorted(int64_t errcode, int64_t sub_errcode) const;
+  bool has_sub_codes_sorted(int64_t errcode) const;
 
   struct Key {
     int64_t errcode;
@@ -44,9 +58,13 @@ class CodeTable {
   };
 
   std::vector<CodeEntry> entries_;
-  // Fast path: errcode 0..kDirectErrcodes-1 with sub_errcode 0.
+  // Hot path (inline, one load): errcodes 0..kDirectErrcodes-1.
   static constexpr int64_t kDirectErrcodes = 256;
-  std::vector<int32_t> direct_;              // -1 = absent
+  struct DirectSlot {
+    int32_t zero_index = -1;  // row of (errcode, 0); -1 = absent
+    bool has_sub_codes = false;
+  };
+  std::vector<DirectSlot> direct_;
   std::vector<Key> sorted_;                  // every row, by (errcode, sub_errcode)
   std::vector<int64_t> errcodes_with_subs_;  // sorted, unique
 };

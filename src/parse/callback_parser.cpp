@@ -1,6 +1,7 @@
 #include "parse/callback_parser.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace sdx {
 namespace {
@@ -14,6 +15,9 @@ enum class FieldStatus { ok, absent, wrong_type };
 // Integers arrive as JSON numbers, but exports and old bodies also write them
 // as strings ("push_duration" is a string in current docs): accept both.
 FieldStatus read_integer(od::value value, int64_t& out) {
+  // Fast path: a plain JSON integer. A failed get_int64 does not consume the
+  // value, so the slower checks below still see it.
+  if (value.get_int64().get(out) == simdjson::SUCCESS) return FieldStatus::ok;
   od::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS) return FieldStatus::wrong_type;
   switch (type) {
@@ -59,6 +63,15 @@ FieldStatus read_number_text(od::value value, std::string_view& out) {
   return FieldStatus::ok;
 }
 
+// Keys are compared against the raw (still quoted) JSON text with a length
+// known at compile time, which compiles to a couple of loads instead of a
+// memcmp call. An escaped spelling of a key ("err\u0063ode") does not match,
+// which no producer of these logs writes.
+template <size_t N>
+inline bool key_is(const char* raw_key, const char (&name)[N]) {
+  return std::memcmp(raw_key, name, N - 1) == 0 && raw_key[N - 1] == '"';
+}
+
 bool is_blank(std::string_view line) {
   for (char c : line) {
     if (c != ' ' && c != '\t' && c != '\r') return false;
@@ -70,14 +83,18 @@ bool is_blank(std::string_view line) {
 
 ParseError TencentCallbackParser::parse(std::string_view line, Event& out) {
   if (is_blank(line)) return ParseError::empty_line;
-  // simdjson's on-demand API does not check strings it skips: validate first
-  // so label values and messages are always valid UTF-8.
-  if (!simdjson::validate_utf8(line.data(), line.size())) return ParseError::invalid_utf8;
 
+  // Stage 1 (inside iterate) validates the UTF-8 of the whole line, so label
+  // values and messages taken from it are always valid UTF-8.
   od::document doc;
-  if (parser_.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
-          .get(doc) != simdjson::SUCCESS) {
-    return ParseError::invalid_json;
+  switch (parser_.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
+              .get(doc)) {
+    case simdjson::SUCCESS:
+      break;
+    case simdjson::UTF8_ERROR:
+      return ParseError::invalid_utf8;
+    default:
+      return ParseError::invalid_json;
   }
   od::json_type top;
   if (doc.type().get(top) != simdjson::SUCCESS) return ParseError::invalid_json;
@@ -99,39 +116,39 @@ ParseError TencentCallbackParser::parse(std::string_view line, Event& out) {
   for (auto field_result : object) {
     od::field field;
     if (std::move(field_result).get(field) != simdjson::SUCCESS) return ParseError::invalid_json;
-    simdjson::ondemand::raw_json_string key = field.key();
+    const char* raw_key = field.key().raw();
     FieldStatus status = FieldStatus::ok;
     // Dispatch on the first letter: most keys are skipped without a compare.
-    switch (key.raw()[0]) {
+    switch (raw_key[0]) {
       case 'a':
-        if (key == "app") {
-          status = read_string(field.value(), out.domain);
-        } else if (key == "appname") {
-          status = read_string(field.value(), out.app);
-        } else if (key == "appid") {
-          status = read_number_text(field.value(), out.appid);
+        if (key_is(raw_key, "app")) {
+          if (fields_.domain) status = read_string(field.value(), out.domain);
+        } else if (key_is(raw_key, "appname")) {
+          if (fields_.app) status = read_string(field.value(), out.app);
+        } else if (key_is(raw_key, "appid")) {
+          if (fields_.appid) status = read_number_text(field.value(), out.appid);
         }
         break;
       case 'e':
-        if (key == "errcode") {
+        if (key_is(raw_key, "errcode")) {
           status = read_integer(field.value(), out.errcode);
           has_errcode = status == FieldStatus::ok;
-        } else if (key == "errmsg") {
+        } else if (key_is(raw_key, "errmsg")) {
           status = read_string(field.value(), out.errmsg);
-        } else if (key == "event_type") {
+        } else if (key_is(raw_key, "event_type")) {
           status = read_integer(field.value(), event_type);
           has_event_type = status == FieldStatus::ok;
-        } else if (key == "event_time") {
+        } else if (key_is(raw_key, "event_time")) {
           status = read_integer(field.value(), out.event_time);
         }
         break;
       case 's':
-        if (key == "sub_errcode") {
+        if (key_is(raw_key, "sub_errcode")) {
           int64_t sub = 0;
           status = read_integer(field.value(), sub);
           if (status == FieldStatus::ok) out.sub_errcode = sub;
-        } else if (key == "stream_id") {
-          status = read_string(field.value(), out.stream);
+        } else if (key_is(raw_key, "stream_id")) {
+          if (fields_.stream) status = read_string(field.value(), out.stream);
         }
         break;
       default:

@@ -13,6 +13,16 @@ namespace sdx {
 // (simdjson reads ahead; equal to SIMDJSON_PADDING).
 inline constexpr size_t kLinePadding = 64;
 
+// Which dimension values a parser must extract: only the configured labels
+// need them, and skipping the others saves decoding their strings.
+struct DimensionFields {
+  bool domain = false;
+  bool app = false;
+  bool appid = false;
+  bool stream = false;
+  static DimensionFields all() { return {true, true, true, true}; }
+};
+
 class LineParser {
  public:
   virtual ~LineParser() = default;
