@@ -50,6 +50,27 @@ def parse_args():
     return p.parse_args()
 
 
+def proc_status(pid):
+    """VmRSS, VmHWM, RssAnon, RssFile (KiB) from /proc/PID/status: RssAnon
+    is the heap and stacks, RssFile mostly the binary's and libraries' pages
+    (which grow as code paths run for the first time)."""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                out[k] = int(v.split()[0])
+    return out
+
+
+def row_of(t, pid, counted_events, written, rotations):
+    st = proc_status(pid)
+    return {"elapsed_s": round(t), "vmrss_kib": st["VmRSS"], "vmhwm_kib": st["VmHWM"],
+            "rss_anon_kib": st.get("RssAnon", 0), "rss_file_kib": st.get("RssFile", 0),
+            "fds": proc_fds(pid), "events_counted": counted_events, "lines_written": written,
+            "rotations": rotations, "cpu_s": round(c.proc_cpu_seconds(pid), 2)}
+
+
 def proc_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
@@ -92,7 +113,9 @@ class Writer(threading.Thread):
         per_batch = max(1, round(self.args.rate * batch_s))
         f = open(self.live, "ab")
         t0 = time.monotonic()
-        next_rotation = t0 + self.args.rotate_every
+        # half a period out of phase with the per-minute samples, so a sample
+        # never races a rotation in progress
+        next_rotation = t0 + self.args.rotate_every / 2
         i = 0
         k = 0
         n_pool = len(self.pool_lines)
@@ -213,12 +236,8 @@ def main():
                 scrapes += 1
                 by_code, pushes = counted(s)
                 last_counts = (sum(by_code.values()) + pushes, pushes)
-                st = c.proc_status(daemon.pid)
                 written, _, _ = writer.snapshot()
-                row = {"elapsed_s": round(now - t0), "vmrss_kib": st["VmRSS"], "vmhwm_kib": st["VmHWM"],
-                       "fds": proc_fds(daemon.pid), "events_counted": last_counts[0],
-                       "lines_written": written, "rotations": sum(writer.rotations.values()),
-                       "cpu_s": round(c.proc_cpu_seconds(daemon.pid), 2)}
+                row = row_of(now - t0, daemon.pid, last_counts[0], written, sum(writer.rotations.values()))
                 rows.append(row)
                 c.log("  ".join(f"{k}={v}" for k, v in row.items()))
                 next_sample += args.sample_every
@@ -241,12 +260,8 @@ def main():
     time.sleep(1.0)   # a late double count would show now
     s = h.parse_exposition(daemon.metrics())
     by_code, pushes = counted(s)
-    st = c.proc_status(daemon.pid)
-    rows.append({"elapsed_s": round(time.monotonic() - t0), "vmrss_kib": st["VmRSS"],
-                 "vmhwm_kib": st["VmHWM"], "fds": proc_fds(daemon.pid),
-                 "events_counted": sum(by_code.values()) + pushes, "lines_written": written,
-                 "rotations": sum(writer.rotations.values()),
-                 "cpu_s": round(c.proc_cpu_seconds(daemon.pid), 2)})
+    rows.append(row_of(time.monotonic() - t0, daemon.pid, sum(by_code.values()) + pushes, written,
+                       sum(writer.rotations.values())))
     daemon.stop()
 
     with open(csv_path, "w", newline="") as f:
@@ -255,11 +270,13 @@ def main():
         w.writerows(rows)
 
     print()
-    print("| elapsed s | VmRSS KiB | VmHWM KiB | fds | events counted | lines written | rotations |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| elapsed s | VmRSS KiB | VmHWM KiB | RssAnon KiB | RssFile KiB | fds | events counted "
+          "| lines written | rotations |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['elapsed_s']} | {r['vmrss_kib']} | {r['vmhwm_kib']} | {r['fds']} | "
-              f"{r['events_counted']} | {r['lines_written']} | {r['rotations']} |")
+        print(f"| {r['elapsed_s']} | {r['vmrss_kib']} | {r['vmhwm_kib']} | {r['rss_anon_kib']} | "
+              f"{r['rss_file_kib']} | {r['fds']} | {r['events_counted']} | {r['lines_written']} | "
+              f"{r['rotations']} |")
     print()
     problems = []
     for k in sorted(set(want_codes) | set(by_code)):
@@ -274,7 +291,8 @@ def main():
         base = rows[1]
         last = rows[-1]
         print(f"RSS {base['vmrss_kib']} KiB at {base['elapsed_s']} s -> {last['vmrss_kib']} KiB at end "
-              f"({last['vmrss_kib'] - base['vmrss_kib']:+d} KiB); peak {last['vmhwm_kib']} KiB; "
+              f"({last['vmrss_kib'] - base['vmrss_kib']:+d} KiB; heap+stacks RssAnon "
+              f"{base['rss_anon_kib']} -> {last['rss_anon_kib']} KiB); peak {last['vmhwm_kib']} KiB; "
               f"fds {base['fds']} -> {last['fds']}")
     print(f"CSV: {csv_path}; run dir: {run_dir}")
     if problems:
