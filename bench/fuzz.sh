@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the exporter's input parsers with libFuzzer (clang, ASan + UBSan).
 #
-#   bench/fuzz.sh [-j JOBS] [SECONDS] [TARGET...]
+#   bench/fuzz.sh [-j JOBS] [--rev REV] [SECONDS] [TARGET...]
 #
 # Runs each target (default: all, see tests/fuzz/targets.cmake) for SECONDS
 # (default 60), JOBS targets at a time (default 1). Each starts from its
@@ -11,27 +11,50 @@
 # tests/fuzz/regressions/<name>/ for the regression tests
 # (ctest -R fuzz_regression) to replay; its sanitizer report stays in the log.
 #
-# Environment: SDX_FUZZ_BUILD (build dir, default build-fuzz),
-# SDX_FUZZ_SCRATCH (scratch dir, default a new /tmp/sdx-fuzz.XXXXXX),
+# --rev REV fuzzes a clean `git archive` of commit REV (e.g. HEAD) instead of
+# the working tree, whose half-finished edits by others would otherwise be
+# fuzzed too (built in /tmp/sdx-fuzz-rev/build-<sha>).
+#
+# Environment: SDX_FUZZ_BUILD (working-tree build dir, default build-fuzz),
+# SDX_FUZZ_SCRATCH (scratch dir, default a new /tmp/sdx-fuzz.XXXXXX; reuse one
+# to go on from its corpora),
 # SDX_FUZZ_MAX_LEN (default 4096), SDX_FUZZ_ARGS (extra libFuzzer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=1
-if [[ ${1:-} == -j ]]; then
-  jobs=$2
-  shift 2
-fi
+rev=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -j) jobs=$2; shift 2 ;;
+    --rev) rev=$2; shift 2 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) break ;;
+  esac
+done
 seconds=${1:-60}
 [[ $# -gt 0 ]] && shift
-build=${SDX_FUZZ_BUILD:-build-fuzz}
 scratch=${SDX_FUZZ_SCRATCH:-$(mktemp -d /tmp/sdx-fuzz.XXXXXX)}
 
-echo "== building fuzz targets in $build (clang, libFuzzer + ASan + UBSan)"
+src=.
+build=${SDX_FUZZ_BUILD:-build-fuzz}
+revision="working tree $(git rev-parse --short HEAD) (uncommitted edits included)"
+if [[ -n $rev ]]; then
+  sha=$(git rev-parse --short "$rev^{commit}")
+  src=/tmp/sdx-fuzz-rev/src-$sha
+  build=/tmp/sdx-fuzz-rev/build-$sha
+  if [[ ! -f $src/CMakeLists.txt ]]; then
+    rm -rf "$src" && mkdir -p "$src"
+    git archive "$sha" | tar -x -C "$src"
+  fi
+  revision="$sha (clean git archive)"
+fi
+
+echo "== building fuzz targets of $revision in $build (clang, libFuzzer + ASan + UBSan)"
 # sdx_core gets coverage instrumentation (fuzzer-no-link) and the sanitizers;
 # only the fuzz binaries link libFuzzer itself. No tests: the replay tests
 # belong to the normal g++ build.
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$src" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSDX_BUILD_FUZZERS=ON -DSDX_SANITIZE=ON -DSDX_BUILD_TESTS=OFF \
   -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
 cmake --build "$build" -j"$(nproc)" --target sdx_fuzzers
@@ -58,6 +81,7 @@ run_target() {  # name
   local binary=$build/tests/fuzz/fuzz_$name
   [[ -x $binary ]] || { echo "$name: no such fuzz target ($binary)" >"$dir.result"; return; }
   mkdir -p "$dir/corpus" "$dir/artifacts"
+  rm -f "$dir"/artifacts/*  # a reused scratch dir keeps its corpus, not old crashes
   local args=(-max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048
               -timeout=10 -print_final_stats=1 -artifact_prefix="$dir/artifacts/")
   [[ -f tests/fuzz/$name.dict ]] && args+=(-dict="tests/fuzz/$name.dict")
@@ -93,7 +117,7 @@ run_target() {  # name
     >"$dir.result"
 }
 
-echo "== fuzzing ${targets[*]} for ${seconds}s each, $jobs at a time (scratch: $scratch)"
+echo "== fuzzing ${targets[*]} of $revision for ${seconds}s each, $jobs at a time (scratch: $scratch)"
 mkdir -p "$scratch"
 running=0
 for name in "${targets[@]}"; do
