@@ -8,6 +8,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "metrics/text_writer.h"
+
 namespace sdx {
 namespace {
 
@@ -34,81 +36,94 @@ void add_sample(MetricFamily& f, std::vector<ClientMetric::Label> labels, double
   f.metric.push_back(std::move(metric));
 }
 
-std::vector<ClientMetric::Label> dimension_labels(const MetricsRegistry& registry,
-                                                  const std::vector<std::string>& values) {
-  std::vector<ClientMetric::Label> labels;
-  const auto& dims = registry.dimensions();
-  for (size_t i = 0; i < dims.size() && i < values.size(); ++i) {
-    labels.push_back({std::string(dimension_name(dims[i])), values[i]});
-  }
-  return labels;
+bool parse_code(const std::string& text, int64_t& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
 }
 
 Category category_of(const CodeTable& table, const CounterRow& row) {
   int64_t errcode = 0;
   int64_t sub = 0;
-  auto parse = [](const std::string& text, int64_t& out) {
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && ptr == text.data() + text.size();
-  };
-  if (!parse(row.errcode, errcode) || !parse(row.sub_errcode, sub)) return Category::unknown;
+  if (!parse_code(row.errcode, errcode) || !parse_code(row.sub_errcode, sub)) {
+    return Category::unknown;
+  }
   auto index = table.find(errcode, sub);
   return index ? table.at(*index).category : Category::unknown;
 }
 
-void collect_event_counters(const MetricsRegistry& registry, const std::vector<CounterRow>& rows,
-                            std::vector<MetricFamily>& out) {
-  const CodeTable& table = registry.table();
-  auto by_category = family("stream_disconnects_total", "Push interruptions by reason category.",
-                            MetricType::Counter);
-  auto by_code =
-      family("stream_disconnects_by_code_total",
-             "Push interruptions by Tencent errcode and sub_errcode.", MetricType::Counter);
-  auto pushes =
-      family("stream_pushes_total", "Pushes started (event_type 1).", MetricType::Counter);
-
-  // Per label set: the sum of its codes per category (every category shown).
-  std::map<std::vector<std::string>, std::array<uint64_t, kCategoryCount>> category_totals;
-  for (const auto& row : rows) {
-    if (row.kind == CounterRow::Kind::push) {
-      add_sample(pushes, dimension_labels(registry, row.label_values),
-                 static_cast<double>(row.value));
-      continue;
-    }
-    Category category = category_of(table, row);
-    auto& totals = category_totals[row.label_values];
-    totals[static_cast<size_t>(category)] += row.value;
-    auto labels = dimension_labels(registry, row.label_values);
-    labels.push_back({"errcode", row.errcode});
-    labels.push_back({"sub_errcode", row.sub_errcode});
-    labels.push_back({"category", std::string(category_name(category))});
-    add_sample(by_code, std::move(labels), static_cast<double>(row.value));
+void write_dimension_labels(TextWriter& writer, const std::vector<Dimension>& dims,
+                            const std::vector<std::string>& values) {
+  for (size_t i = 0; i < dims.size() && i < values.size(); ++i) {
+    writer.label(dimension_name(dims[i]), values[i]);
   }
+}
+
+// The event counters, written directly as text (see text_writer.h).
+void write_event_counters(const MetricsRegistry& registry, const std::vector<CounterRow>& rows,
+                          std::string& out) {
+  const CodeTable& table = registry.table();
+  const auto& dims = registry.dimensions();
+  TextWriter writer(out);
+
+  // Without per-event dimensions there is one label set: every category is
+  // shown from the start. With them, only categories a label set has seen —
+  // 19 zero series per stream name would multiply the exposition.
+  bool event_dimensions = false;
+  for (Dimension d : dims) event_dimensions |= d != Dimension::source;
+
+  std::map<std::vector<std::string>, std::array<uint64_t, kCategoryCount>> category_totals;
+  std::vector<Category> row_category(rows.size(), Category::unknown);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].kind != CounterRow::Kind::disconnect) continue;
+    row_category[i] = category_of(table, rows[i]);
+    auto [it, inserted] = category_totals.try_emplace(rows[i].label_values);
+    if (inserted) it->second.fill(0);
+    it->second[static_cast<size_t>(row_category[i])] += rows[i].value;
+  }
+
+  writer.family("stream_disconnects_total", "Push interruptions by reason category.", "counter");
   for (const auto& [values, totals] : category_totals) {
     for (size_t c = 0; c < kCategoryCount; ++c) {
-      auto labels = dimension_labels(registry, values);
-      labels.push_back({"category", std::string(category_name(static_cast<Category>(c)))});
-      add_sample(by_category, std::move(labels), static_cast<double>(totals[c]));
+      if (event_dimensions && totals[c] == 0) continue;
+      writer.begin_sample("stream_disconnects_total");
+      write_dimension_labels(writer, dims, values);
+      writer.label("category", category_name(static_cast<Category>(c)));
+      writer.end_sample(totals[c]);
     }
   }
 
-  auto info =
-      family("stream_disconnect_code_info",
-             "Known disconnect codes with their category, reason and messages.", MetricType::Gauge);
-  for (const CodeEntry& entry : table.entries()) {
-    add_sample(info,
-               {{"errcode", std::to_string(entry.errcode)},
-                {"sub_errcode", std::to_string(entry.sub_errcode)},
-                {"category", std::string(category_name(entry.category))},
-                {"reason", entry.reason},
-                {"message_zh", entry.message_zh},
-                {"message_en", entry.message_en}},
-               1);
+  writer.family("stream_disconnects_by_code_total",
+                "Push interruptions by Tencent errcode and sub_errcode.", "counter");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].kind != CounterRow::Kind::disconnect) continue;
+    writer.begin_sample("stream_disconnects_by_code_total");
+    write_dimension_labels(writer, dims, rows[i].label_values);
+    writer.label("errcode", rows[i].errcode);
+    writer.label("sub_errcode", rows[i].sub_errcode);
+    writer.label("category", category_name(row_category[i]));
+    writer.end_sample(rows[i].value);
   }
-  out.push_back(std::move(by_category));
-  out.push_back(std::move(by_code));
-  out.push_back(std::move(info));
-  out.push_back(std::move(pushes));
+
+  writer.family("stream_disconnect_code_info",
+                "Known disconnect codes with their category, reason and messages.", "gauge");
+  for (const CodeEntry& entry : table.entries()) {
+    writer.begin_sample("stream_disconnect_code_info");
+    writer.label("errcode", std::to_string(entry.errcode));
+    writer.label("sub_errcode", std::to_string(entry.sub_errcode));
+    writer.label("category", category_name(entry.category));
+    writer.label("reason", entry.reason);
+    writer.label("message_zh", entry.message_zh);
+    writer.label("message_en", entry.message_en);
+    writer.end_sample(1);
+  }
+
+  writer.family("stream_pushes_total", "Pushes started (event_type 1).", "counter");
+  for (const auto& row : rows) {
+    if (row.kind != CounterRow::Kind::push) continue;
+    writer.begin_sample("stream_pushes_total");
+    write_dimension_labels(writer, dims, row.label_values);
+    writer.end_sample(row.value);
+  }
 }
 
 void collect_source_stats(const MetricsRegistry& registry, std::vector<MetricFamily>& out) {
@@ -213,24 +228,21 @@ void collect_exporter_stats(const MetricsRegistry& registry, std::vector<MetricF
 
 }  // namespace
 
-std::vector<MetricFamily> collect_metric_families(const MetricsRegistry& registry,
-                                                  const std::vector<CounterRow>* rows) {
-  std::vector<MetricFamily> out;
-  if (rows != nullptr) {
-    collect_event_counters(registry, *rows, out);
-  } else {
-    collect_event_counters(registry, registry.merged_rows(), out);
-  }
-  collect_source_stats(registry, out);
-  collect_exporter_stats(registry, out);
-  return out;
-}
-
 std::string render_exposition(const MetricsRegistry& registry,
                               const std::vector<CounterRow>* rows) {
-  std::ostringstream text;
-  prometheus::TextSerializer().Serialize(text, collect_metric_families(registry, rows));
-  return text.str();
+  std::string text;
+  if (rows != nullptr) {
+    write_event_counters(registry, *rows, text);
+  } else {
+    write_event_counters(registry, registry.merged_rows(), text);
+  }
+  std::vector<MetricFamily> self_metrics;
+  collect_source_stats(registry, self_metrics);
+  collect_exporter_stats(registry, self_metrics);
+  std::ostringstream stream;
+  prometheus::TextSerializer().Serialize(stream, self_metrics);
+  text += stream.str();
+  return text;
 }
 
 }  // namespace sdx

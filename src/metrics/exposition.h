@@ -3,16 +3,12 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/metric_family.h>
-
 #include "metrics/metrics_registry.h"
 
 namespace sdx {
 
 // `rows`: the event counters to show (e.g. the last checkpointed values);
 // the registry's live values when null.
-std::vector<prometheus::MetricFamily> collect_metric_families(
-    const MetricsRegistry& registry, const std::vector<CounterRow>* rows = nullptr);
 std::string render_exposition(const MetricsRegistry& registry,
                               const std::vector<CounterRow>* rows = nullptr);
 

@@ -80,3 +80,23 @@ TEST_CASE("restored counters add to live counts", "[metrics]") {
   }
   CHECK(found);
 }
+
+TEST_CASE("with per-event dimensions only observed categories are exported", "[metrics]") {
+  CodeTable table = CodeTable::builtin();
+  MetricsRegistry registry(table, {Dimension::domain}, 100);
+  auto& counters = registry.add_counters("callbacks");
+  Event event;
+  event.domain = "a.example.com";
+  auto index = table.find(18, 202);
+  REQUIRE(index);
+  counters.count_disconnect(counters.label_set_for(event),
+                            Classification{index, 18, 202, Resolution::table});
+  std::string text = render_exposition(registry);
+  CHECK(has_line(text, R"(stream_disconnects_total{domain="a.example.com",category="arrears"} 1)"));
+  CHECK(text.find(R"(category="auth")") == std::string::npos ||
+        text.find(R"(stream_disconnects_total{domain="a.example.com",category="auth"})") ==
+            std::string::npos);
+  CHECK(has_line(
+      text,
+      R"(stream_disconnects_by_code_total{domain="a.example.com",errcode="18",sub_errcode="202",category="arrears"} 1)"));
+}
