@@ -2,21 +2,71 @@
 #include "config/quoted.h"
 
 #include <charconv>
-#include <regex>
+#include <string_view>
 
 namespace sdx {
 namespace {
 
-// Plain (unquoted, untagged) scalars resolved as the YAML 1.2 core schema says.
-ScalarKind resolve_plain(const std::string& text) {
-  static const std::regex kBoolean("true|True|TRUE|false|False|FALSE");
-  static const std::regex kInteger("[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+");
-  static const std::regex kFloat(
-      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|"
-      "NAN)");
-  if (std::regex_match(text, kBoolean)) return ScalarKind::boolean;
-  if (std::regex_match(text, kInteger)) return ScalarKind::integer;
-  if (std::regex_match(text, kFloat)) return ScalarKind::floating;
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_octal(char c) { return c >= '0' && c <= '7'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// Advances `i` over a run of characters for which `pred` holds; its length.
+size_t skip(std::string_view text, size_t& i, bool (*pred)(char)) {
+  const size_t start = i;
+  while (i < text.size() && pred(text[i])) ++i;
+  return i - start;
+}
+
+bool all_of(std::string_view text, bool (*pred)(char)) {
+  size_t i = 0;
+  return skip(text, i, pred) > 0 && i == text.size();
+}
+
+std::string_view without_sign(std::string_view text) {
+  if (text.starts_with('-') || text.starts_with('+')) text.remove_prefix(1);
+  return text;
+}
+
+// [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+
+bool is_integer(std::string_view text) {
+  if (text.starts_with("0o")) return all_of(text.substr(2), is_octal);
+  if (text.starts_with("0x")) return all_of(text.substr(2), is_hex);
+  return all_of(without_sign(text), is_digit);
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)
+bool is_float(std::string_view text) {
+  if (text == ".nan" || text == ".NaN" || text == ".NAN") return true;
+  text = without_sign(text);
+  if (text == ".inf" || text == ".Inf" || text == ".INF") return true;
+  size_t i = 0;
+  if (text.starts_with('.')) {
+    ++i;
+    if (skip(text, i, is_digit) == 0) return false;
+  } else {
+    if (skip(text, i, is_digit) == 0) return false;
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      skip(text, i, is_digit);
+    }
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    return all_of(without_sign(text.substr(i + 1)), is_digit);
+  }
+  return i == text.size();
+}
+
+// Plain (unquoted, untagged) scalars resolved as the YAML 1.2 core schema
+// says. Matched by hand: std::regex recurses once per character, and a long
+// scalar (a 50 KB number) overflowed the stack.
+ScalarKind resolve_plain(std::string_view text) {
+  if (text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" ||
+      text == "FALSE") {
+    return ScalarKind::boolean;
+  }
+  if (is_integer(text)) return ScalarKind::integer;
+  if (is_float(text)) return ScalarKind::floating;
   return ScalarKind::string;
 }
 
