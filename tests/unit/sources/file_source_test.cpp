@@ -345,6 +345,51 @@ TEST_CASE("FileSource follows a rotated file renamed within the glob only once",
   CHECK(names == std::vector<std::string>{log, f.dir / "app.log.1", f.dir / "app.log.2"});
 }
 
+TEST_CASE("FileSource: a file renamed out of the glob and back resumes", "[sources]") {
+  Fixture f;
+  const std::string log = f.dir / "app.log";
+  write_file(log, "a\n");
+  FileSource source(options_for({log}), f.sink, f.stats);
+  source.poll();
+  fs::rename(log, f.dir / "app.old");
+  append_file(f.dir / "app.old", "b\n");
+  source.poll();
+  CHECK(take(f.sink) == Lines{"a", "b"});
+  CHECK(f.stats.files_followed.load() == 0);
+  REQUIRE(source.positions().size() == 1);  // finished, still present
+  CHECK(source.positions()[0].offset == 4);
+  append_file(f.dir / "app.old", "c\n");
+  fs::rename(f.dir / "app.old", log);
+  source.poll();
+  CHECK(take(f.sink) == Lines{"c"});
+}
+
+TEST_CASE("FileSource restore: a plain copy made while down is not read twice", "[sources]") {
+  Fixture f;
+  const std::string log = f.dir / "app.log";
+  write_file(log, "1\n2\n");
+  std::vector<FilePosition> saved;
+  {
+    FileSource source(options_for({f.dir / "*"}), f.sink, f.stats);
+    source.poll();
+    saved = source.positions();
+  }
+  append_file(log, "3\n");
+  fs::copy_file(log, f.dir / "a-copy.log");  // sorts before app.log
+  RecordingSink sink;
+  FileSource source(options_for({f.dir / "*"}), sink, f.stats);
+  source.restore(saved);
+  source.poll();
+  CHECK(sink.lines == Lines{"3"});
+  append_file(log, "4\n");
+  source.poll();
+  CHECK(sink.lines == Lines{"3", "4"});
+  REQUIRE(::truncate(log.c_str(), 0) == 0);  // copytruncate finishing late
+  append_file(log, "5\n");
+  source.poll();
+  CHECK(sink.lines == Lines{"3", "4", "5"});
+}
+
 TEST_CASE("FileSource poll respects max_bytes and positions follow the sink", "[sources]") {
   Fixture f;
   const std::string log = f.dir / "app.log";
