@@ -35,7 +35,8 @@ struct Tracked {
   uint64_t id = 0;
   std::unique_ptr<FileFollower> file;
   bool name_lost = false;  // its path no longer names it (renamed, replaced or deleted)
-  bool fresh = false;      // needs a read in this poll (just opened or just un-shadowed)
+  Clock::time_point name_lost_at;
+  bool fresh = false;  // needs a read in this poll (just opened or just un-shadowed)
   // Non-zero: this file is a copy of that tracked file (same fingerprint); its
   // bytes are that file's bytes, so only one of them is read ("one reader per
   // fingerprint"). It takes over at the original's offset when the original
@@ -173,16 +174,22 @@ void FileSource::Impl::on_truncated(Tracked& t) {
 }
 
 void FileSource::Impl::check_names() {
+  const auto now = Clock::now();
   for (Tracked& t : files) {
     if (t.name_lost) continue;
     struct stat st;
+    bool lost = false;
     if (::stat(t.file->path().c_str(), &st) == 0) {
-      if (static_cast<uint64_t>(st.st_dev) != t.file->device() ||
-          static_cast<uint64_t>(st.st_ino) != t.file->inode()) {
-        t.name_lost = true;
-      }
-    } else if (errno == ENOENT || errno == ENOTDIR) {
+      lost = static_cast<uint64_t>(st.st_dev) != t.file->device() ||
+             static_cast<uint64_t>(st.st_ino) != t.file->inode();
+    } else {
+      lost = errno == ENOENT || errno == ENOTDIR;
+    }
+    if (lost) {
       t.name_lost = true;
+      t.name_lost_at = now;
+      // Still linked somewhere: renamed away (or replaced), i.e. rotated.
+      if (t.file->link_count() > 0) stats.rotations.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
@@ -378,10 +385,13 @@ void FileSource::Impl::close_lost_names(uint64_t& total, uint64_t budget) {
         ++i;  // budget spent: finish on a later poll
         continue;
       }
+      if (Clock::now() - std::max(t.name_lost_at, t.last_data) < options.rotate_grace) {
+        ++i;  // the writer may not have reopened its log yet
+        continue;
+      }
       release_shadows_of(t, t.file->consumed_offset());
     }
     if (t.file->link_count() > 0) {
-      stats.rotations.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("source {}: {} was rotated away; read to its end at offset {}", options.name,
                    t.file->path(), t.file->consumed_offset());
       if (t.shadow_of == 0) {

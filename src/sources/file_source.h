@@ -4,6 +4,7 @@
 // first), copytruncate and truncation, deletion. Files are identified by
 // device+inode plus a fingerprint of their first bytes.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +21,10 @@ struct FileSourceOptions {
   bool start_at_beginning = true;  // for files not in the restored state
   size_t max_line_bytes = size_t{1} << 20;
   size_t read_block = size_t{1} << 20;
+  // How long a file whose name was renamed away or deleted is still read
+  // after its last new data: its writer appends to the old handle until it
+  // reopens its log (e.g. on logrotate's postrotate HUP).
+  std::chrono::milliseconds rotate_grace{5000};
 };
 
 // Self-metric counters of one file source; written by the ingest thread,

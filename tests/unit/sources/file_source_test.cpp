@@ -6,6 +6,9 @@
 #include <spdlog/spdlog.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +31,8 @@ FileSourceOptions options_for(std::vector<std::string> paths, bool beginning = t
   o.name = "test";
   o.paths = std::move(paths);
   o.start_at_beginning = beginning;
+  // Most cases check when a file is let go: no grace (it has its own test).
+  o.rotate_grace = std::chrono::milliseconds(0);
   o.max_line_bytes = 1024;
   o.read_block = 64;  // small blocks: every read spans several calls
   return o;
@@ -435,4 +440,31 @@ TEST_CASE("FileSource: unreadable and missing paths do not stop the rest", "[sou
 }
 
 }  // namespace
+TEST_CASE("FileSource keeps reading a renamed file during the rotate grace", "[sources]") {
+  Fixture f;
+  const std::string log = f.dir / "app.log";
+  write_file(log, "1\n");
+  FileSourceOptions options = options_for({log});
+  options.rotate_grace = std::chrono::milliseconds(300);
+  FileSource source(options, f.sink, f.stats);
+  source.poll();
+  CHECK(take(f.sink) == Lines{"1"});
+  fs::rename(log, f.dir / "app.log.1");
+  write_file(log, "new\n");
+  source.poll();  // sees the rename and the new file
+  CHECK(take(f.sink) == Lines{"new"});
+  CHECK(f.stats.rotations.load() == 1);
+  // The writer has not reopened yet: its late lines still count.
+  append_file(f.dir / "app.log.1", "late\n");
+  source.poll();
+  CHECK(take(f.sink) == Lines{"late"});
+  CHECK(f.stats.files_followed.load() == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  source.poll();
+  CHECK(f.stats.files_followed.load() == 1);  // let go after the grace
+  append_file(f.dir / "app.log.1", "after\n");
+  source.poll();
+  CHECK(take(f.sink).empty());
+}
+
 }  // namespace sdx
