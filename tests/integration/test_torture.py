@@ -625,10 +625,13 @@ class Run:
         self.start()
 
     def plan(self):
-        acts = (["kill"] * self.rnd.randint(1, 3) + ["rotate_kill"] * 2 + ["double_kill"]
-                + ["kill_delete_recreate"] + ["sigterm"] + ["rename"] * self.rnd.randint(4, 7)
-                + ["copytruncate"] * self.rnd.randint(4, 7) + ["shift"] * 2 + ["cleanup"] * 2
-                + ["delete_recreate"] * 2)
+        acts = []
+        # the default duration gets one round; a longer (local stress) run more
+        for _ in range(max(1, round(self.duration / 40.0))):
+            acts += (["kill"] * self.rnd.randint(1, 3) + ["rotate_kill"] * 2 + ["double_kill"]
+                     + ["kill_delete_recreate"] + ["sigterm"] + ["rename"] * self.rnd.randint(4, 7)
+                     + ["copytruncate"] * self.rnd.randint(4, 7) + ["shift"] * 2 + ["cleanup"] * 2
+                     + ["delete_recreate"] * 2)
         self.rnd.shuffle(acts)
         times = sorted(self.rnd.uniform(0.03, 0.92) * self.duration for _ in acts)
         return list(zip(times, acts))
