@@ -1,5 +1,7 @@
 #include "metrics/event_counters.h"
 
+#include <algorithm>
+
 namespace sdx {
 namespace {
 
@@ -33,8 +35,10 @@ std::string_view dimension_value(Dimension dimension, const Event& event,
 
 class EventCounters::LabelSet {
  public:
-  LabelSet(std::vector<std::string> values, size_t code_count)
-      : values(std::move(values)), by_code(new std::atomic<uint64_t>[code_count]) {
+  LabelSet(std::string key, std::vector<std::string> values, size_t code_count)
+      : key(std::move(key)),
+        values(std::move(values)),
+        by_code(new std::atomic<uint64_t>[code_count]) {
     for (size_t i = 0; i < code_count; ++i) by_code[i].store(0, std::memory_order_relaxed);
   }
 
@@ -44,6 +48,7 @@ class EventCounters::LabelSet {
     std::atomic<uint64_t> count{0};
   };
 
+  const std::string key;  // dimension values joined, as the index compares them
   const std::vector<std::string> values;
   std::unique_ptr<std::atomic<uint64_t>[]> by_code;
   std::atomic<uint64_t> pushes{0};
@@ -76,14 +81,42 @@ EventCounters::~EventCounters() = default;
 
 EventCounters::LabelSet& EventCounters::create_label_set(std::string key,
                                                          std::vector<std::string> values) {
-  auto set = std::make_unique<LabelSet>(std::move(values), table_.size());
+  const bool indexed = !key.empty();
+  const uint64_t hash = std::hash<std::string_view>{}(key);
+  auto set = std::make_unique<LabelSet>(std::move(key), std::move(values), table_.size());
   LabelSet* raw = set.get();
   {
     std::lock_guard lock(structure_mutex_);
     sets_.push_back(std::move(set));
   }
-  if (!key.empty()) index_.emplace(std::move(key), raw);
+  if (indexed) insert_indexed(raw, hash);
   return *raw;
+}
+
+EventCounters::LabelSet* EventCounters::find_indexed(std::string_view key, uint64_t hash) const {
+  if (index_.empty()) return nullptr;
+  const size_t mask = index_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const IndexSlot& slot = index_[i];
+    if (slot.set == nullptr) return nullptr;
+    if (slot.hash == hash && slot.set->key == key) return slot.set;
+  }
+}
+
+void EventCounters::insert_indexed(LabelSet* set, uint64_t hash) {
+  if ((indexed_ + 1) * 2 > index_.size()) {
+    std::vector<IndexSlot> old = std::move(index_);
+    index_.assign(std::max<size_t>(64, old.size() * 2), IndexSlot{});
+    indexed_ = 0;
+    for (const IndexSlot& slot : old) {
+      if (slot.set != nullptr) insert_indexed(slot.set, slot.hash);
+    }
+  }
+  const size_t mask = index_.size() - 1;
+  size_t i = hash & mask;
+  while (index_[i].set != nullptr) i = (i + 1) & mask;
+  index_[i] = IndexSlot{hash, set};
+  ++indexed_;
 }
 
 EventCounters::LabelSet& EventCounters::overflow_set() {
@@ -107,9 +140,8 @@ EventCounters::LabelSet& EventCounters::label_set_for(const Event& event) {
     key_buffer_ += value;
     key_buffer_ += '\0';  // JSON strings we read are valid UTF-8 without raw NULs
   }
-  if (auto it = index_.find(std::string_view(key_buffer_)); it != index_.end()) {
-    return *it->second;
-  }
+  const uint64_t hash = std::hash<std::string_view>{}(key_buffer_);
+  if (LabelSet* set = find_indexed(key_buffer_, hash)) return *set;
   if (!budget_.try_take()) {
     budget_.count_overflow_event();
     return overflow_set();

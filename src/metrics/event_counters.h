@@ -11,7 +11,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "classify/classifier.h"
@@ -47,10 +46,16 @@ class EventCounters {
   LabelSet& create_label_set(std::string key, std::vector<std::string> values);
   LabelSet& overflow_set();
 
-  struct TransparentHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  // Open-addressing index of label sets (writer thread only): the hash sits
+  // next to the pointer, so a lookup touches one slot and the set it finds,
+  // not a bucket array and a list node too — it keeps per-event cost flat as
+  // label sets grow into the thousands.
+  struct IndexSlot {
+    uint64_t hash = 0;
+    LabelSet* set = nullptr;
   };
+  LabelSet* find_indexed(std::string_view key, uint64_t hash) const;
+  void insert_indexed(LabelSet* set, uint64_t hash);
 
   const CodeTable& table_;
   const std::vector<Dimension> dimensions_;
@@ -60,8 +65,8 @@ class EventCounters {
 
   mutable std::mutex structure_mutex_;  // guards sets_ growth vs. snapshot()
   std::vector<std::unique_ptr<LabelSet>> sets_;
-  // Writer-thread-only index: dimension key -> set.
-  std::unordered_map<std::string, LabelSet*, TransparentHash, std::equal_to<>> index_;
+  std::vector<IndexSlot> index_;  // size is a power of two, at most half full
+  size_t indexed_ = 0;
   LabelSet* fixed_set_ = nullptr;     // the only set when no event dimensions are configured
   LabelSet* overflow_set_ = nullptr;  // past the label-set cap
   std::string key_buffer_;

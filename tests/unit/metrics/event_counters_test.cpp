@@ -122,3 +122,23 @@ TEST_CASE("the budget is shared between shards", "[metrics]") {
   CHECK(rows_by_name(two).at("push|__overflow__") == 1);
   CHECK(budget.used() == 1);
 }
+
+TEST_CASE("thousands of label sets are found again after the index grows", "[metrics]") {
+  CodeTable table = CodeTable::builtin();
+  LabelSetBudget budget(5000);
+  EventCounters counters(table, {Dimension::stream}, "src", budget);
+  std::vector<std::string> names;
+  for (int i = 0; i < 5000; ++i) names.push_back("stream_" + std::to_string(i));
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& name : names) {
+      Event event;
+      event.stream = name;
+      counters.count_push(counters.label_set_for(event));
+    }
+  }
+  CHECK(counters.label_set_count() == 5000);
+  auto rows = rows_by_name(counters);
+  CHECK(rows.at("push|stream_0") == 3);
+  CHECK(rows.at("push|stream_4999") == 3);
+  CHECK(rows.count("push|__overflow__") == 0);
+}
