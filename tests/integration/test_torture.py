@@ -116,7 +116,7 @@ class Stream:
         subs = {18: sorted(s for (e, s) in messages.zh if e == 18 and s),
                 21: sorted(s for (e, s) in messages.zh if e == 21 and s)}
         simple = [(e, s) for (e, s) in h.known_pairs() if e not in (18, 21)]
-        long_at = set(rnd.sample(range(n), min(n, 5)))
+        long_at = set(rnd.sample(range(n), min(n, 20)))
         for i in range(n):
             if i in long_at:
                 ev = h.make_callback(1, errmsg="x" * rnd.randint(MAX_LINE + 1, 2 * MAX_LINE))
@@ -404,7 +404,7 @@ class Run:
         self.obs = Observer(self.exp)
         self.stats = {"rename": 0, "copytruncate": 0, "shift": 0, "delete_rotated": 0,
                       "delete_recreate": 0, "kill": 0, "sigterm": 0, "rotations_while_down": 0,
-                      "inode_reused": 0, "catch_up_skipped": 0}
+                      "inode_reused": 0, "catch_up_skipped": 0, "slow_copy": 0, "kill_mid_copy": 0}
         self.k = 0
         self.rotated = []         # current names of rotated files
         self.final_start_line = 0
@@ -511,15 +511,58 @@ class Run:
                      % (self.file_facts(dst), w.lines, "created new live.jsonl" if create else "writer creates",
                         late))
 
+    def slow_copy(self, src, dst):
+        """Copy in random pieces with pauses, as logrotate copying a big file:
+        the exporter sees the copy half written. Sometimes SIGKILL it in the
+        middle, and restart it before the copy is done or after the
+        truncation. Returns (description, restart needed after truncation)."""
+        size = os.path.getsize(src)
+        up = self.obs.gen % 2 == 0
+        kill_at = self.rnd.uniform(0, size) if up and self.rnd.random() < 0.4 else None
+        restart_mid = self.rnd.random() < 0.5
+        killed = restarted = False
+        done = 0
+        with open(src, "rb") as fi, open(dst, "wb") as fo:
+            while True:
+                b = fi.read(self.rnd.randint(256, 256 * 1024))
+                if not b:
+                    break
+                fo.write(b)
+                fo.flush()
+                done += len(b)
+                if kill_at is not None and not killed and done >= kill_at:
+                    self.kill()
+                    killed = True
+                    if restart_mid:
+                        time.sleep(self.rnd.uniform(0.05, 0.3))
+                        self.start()
+                        restarted = True
+                time.sleep(self.rnd.uniform(0.001, 0.02))
+        desc = "slow copy"
+        self.stats["slow_copy"] += 1
+        self.stats["kill_mid_copy"] += 1 if killed else 0
+        if killed:
+            desc += ", SIGKILL at about %d of %d bytes, restarted %s" % (
+                kill_at, size, "before the copy was done" if restarted else "after the truncation")
+        return desc, killed and not restarted
+
     def do_copytruncate(self):
         w = self.writer
         w.settle_handle()
         dst = self.next_name()
-        shutil.copyfile(self.live, dst)
+        how, restart = "", False
+        if self.rnd.random() < 0.3:
+            how, restart = self.slow_copy(self.live, dst)
+        else:
+            shutil.copyfile(self.live, dst)
         os.truncate(self.live, 0)
         self.rotated.append(dst)
         self.stats["copytruncate"] += 1
-        self.journal("copytruncate live.jsonl -> %s at line %d" % (self.file_facts(dst), w.lines))
+        self.journal("copytruncate live.jsonl -> %s at line %d%s"
+                     % (self.file_facts(dst), w.lines, " (%s)" % how if how else ""))
+        if restart:
+            time.sleep(self.rnd.uniform(0.0, 0.3))
+            self.start()
 
     def do_shift(self):
         existing = [p for p in self.rotated if os.path.exists(p)]
@@ -872,10 +915,12 @@ def main():
           % (run.seed, run.n, len(run.stream.data) if hasattr(run, "stream") else 0,
              len(run.stream.bad) if hasattr(run, "stream") else 0, run.checkpoint_interval,
              getattr(run, "write_seconds", 0.0), run.writer.writes if hasattr(run, "writer") else 0))
-    print("chaos: rotations rename %d, copytruncate %d (of which %d while down), shift %d; "
+    print("chaos: rotations rename %d, copytruncate %d (of which %d while down, %d slow copies, "
+          "%d with a SIGKILL mid-copy), shift %d; "
           "deleted rotated %d, delete+recreate live %d (inode reused %d); kills %d, sigterm restarts %d (+1 at the end); "
           "caught-up waits skipped %d"
-          % (st["rename"], st["copytruncate"], st["rotations_while_down"], st["shift"], st["delete_rotated"],
+          % (st["rename"], st["copytruncate"], st["rotations_while_down"], st["slow_copy"], st["kill_mid_copy"],
+             st["shift"], st["delete_rotated"],
              st["delete_recreate"], st["inode_reused"], st["kill"], st["sigterm"], st["catch_up_skipped"]))
     print("scrapes %d (dropped %d across restarts), generation %.1fs, catch-up %.1fs, elapsed %.1fs"
           % (run.obs.scrapes, run.obs.dropped, getattr(run, "gen_seconds", 0.0),
