@@ -667,12 +667,32 @@ class Run:
         time.sleep(self.rnd.uniform(0.05, 0.8))
         self.start()
 
+    def do_sigterm_kill(self):
+        """SIGTERM, then SIGKILL while it shuts down (a stop timeout, as
+        systemd or Kubernetes do): its final checkpoint may be half done."""
+        self.obs.gen += 1
+        proc = self.exp.proc
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(self.rnd.uniform(0.0, 0.6))
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+            self.stats["kill"] += 1
+            self.journal("SIGTERM, then SIGKILL during shutdown, pid %d at line %d" % (proc.pid, self.writer.lines))
+        else:
+            h.require(proc.returncode == 0, "exit code %s after SIGTERM" % proc.returncode)
+            self.stats["sigterm"] += 1
+            self.journal("SIGTERM pid %d: exited before the SIGKILL" % proc.pid)
+        self.down_for(self.rnd.uniform(0.05, 0.5))
+        self.start()
+
     def plan(self):
         acts = []
         # the default duration gets one round; a longer (local stress) run more
         for _ in range(max(1, round(self.duration / 40.0))):
             acts += (["kill"] * self.rnd.randint(1, 3) + ["rotate_kill"] * 2 + ["double_kill"]
-                     + ["kill_delete_recreate"] + ["sigterm"] + ["rename"] * self.rnd.randint(4, 7)
+                     + ["kill_delete_recreate"] + ["sigterm", "sigterm_kill"]
+                     + ["rename"] * self.rnd.randint(4, 7)
                      + ["copytruncate"] * self.rnd.randint(4, 7) + ["shift"] * 2 + ["cleanup"] * 2
                      + ["delete_recreate"] * 2)
         self.rnd.shuffle(acts)
