@@ -23,12 +23,22 @@ at random moments:
               deleted before it got to it, so files are only deleted once the
               exporter has demonstrably finished them: the writer is paused
               and a scrape shows every line written so far counted exactly.
-  kill        SIGKILL, a random pause (the writer keeps writing; sometimes a
-              rotation happens meanwhile), restart with the same config and
-              state_file; kill_delete_recreate: caught up, SIGKILL, delete
+  kill        SIGKILL, a random pause (the writer keeps writing; 0-2
+              rotations happen meanwhile, kill_rename_down: at least a
+              rename), restart with the same config and state_file;
+              rotate_kill: a rotation, SIGKILL 0-250 ms later; double_kill:
+              SIGKILL again right after a restart; a slow copytruncate copy
+              (the exporter sees it half written) sometimes gets a SIGKILL
+              mid-copy; kill_delete_recreate: caught up, SIGKILL, delete
               live.jsonl and create it again while down (the inode is often
               reused: the fingerprint must tell the files apart), restart
-  sigterm     a clean stop and restart
+  sigterm     a clean stop and restart; sigterm_kill: SIGKILL during the
+              shutdown (a stop timeout)
+
+Two runs: start_at: beginning with all of the above, then a shorter,
+restart-heavy run with start_at: end (which must only matter on the very
+first start: after a restart, a file that is not in the checkpoint appeared
+since, and is read from its start). --start-at picks one of them.
 
 A scraper thread scrapes /metrics every 50-300 ms. At the end the writer has
 written everything, the exporter catches up (bounded), and
@@ -42,6 +52,9 @@ the end changes nothing.
 
     python3 test_torture.py --binary B --source-dir S --shared-dir D
                             [--seed N] [--events N] [--duration S]
+                            [--start-at both|beginning|end]
+
+A longer --duration (local stress runs) gets proportionally more chaos.
 """
 import argparse
 import http.client
