@@ -23,6 +23,7 @@ a verdict: exact counts, and RSS / fd growth between the second minute and
 the end (flat is the DESIGN target: "flat over a 1-hour soak").
 """
 import csv
+import json
 import os
 import shutil
 import sys
@@ -183,7 +184,6 @@ def main():
     pool_file = c.events_file(args.data_dir, args.pool, seed=7)
     messages = h.Messages(str(c.SHARED_BENCH.parent))
     pool_lines, pool_keys = [], []
-    import json
     with open(pool_file, "rb") as f:
         for line in f:
             ev = json.loads(line)
