@@ -69,6 +69,9 @@ struct FileSource::Impl {
   std::vector<TruncationRecord> truncations;
   std::unordered_set<std::string> open_failures;  // logged once per path
   bool scanned_once = false;
+  // Restored from a checkpoint: start_at applies to a source's first run only;
+  // after a restart, a file not in the checkpoint appeared since and is new.
+  bool restored = false;
   size_t round_robin = 0;
   uint64_t next_id = 1;
 
@@ -331,7 +334,7 @@ void FileSource::Impl::place_candidate(Candidate& c) {
   if (c.reused_inode) {
     // Written since the checkpoint, so never seen: all of it is new.
     adopt(c, 0, false, 0, "the beginning (inode reused since the checkpoint)");
-  } else if (!scanned_once && !options.start_at_beginning) {
+  } else if (!scanned_once && !restored && !options.start_at_beginning) {
     adopt(c, tail_start_offset(c.fd, c.size, options.max_line_bytes), false, 0,
           "its end (start_at: end)");
   } else {
@@ -481,6 +484,7 @@ const std::string& FileSource::name() const { return impl_->options.name; }
 void FileSource::restore(const std::vector<FilePosition>& positions) {
   if (impl_->scanned_once) return;
   impl_->saved = positions;
+  impl_->restored = true;
 }
 
 uint64_t FileSource::poll(uint64_t max_bytes) { return impl_->poll(max_bytes); }
