@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
-#include <vector>
 
 namespace sdx {
 namespace {
@@ -123,13 +122,6 @@ void HttpServer::stop() {
     mg_stop(context_);
     context_ = nullptr;
   }
-}
-
-int HttpServer::bound_port() const {
-  if (context_ == nullptr) return 0;
-  std::vector<mg_server_port> ports(4);
-  int n = mg_get_server_ports(context_, static_cast<int>(ports.size()), ports.data());
-  return n > 0 ? ports[0].port : 0;
 }
 
 }  // namespace sdx

@@ -37,8 +37,6 @@ class HttpServer {
   // Binds and starts serving; false with `error` set when it cannot listen.
   bool start(std::string& error);
   void stop();
-  // The port actually bound (useful with port 0).
-  int bound_port() const;
 
   // Exposed for the civetweb callback.
   HttpResponse dispatch(const HttpRequest& request) const;
