@@ -4,7 +4,11 @@ Every test script runs the real exporter binary, feeds it real files, scrapes
 it over HTTP on 127.0.0.1 and checks the result against an independent model
 written from DESIGN.md (not from the C++ sources):
 
-    python3 test_X.py --binary PATH --source-dir REPO --shared-dir SHARED
+    python3 test_X.py --binary PATH --source-dir REPO [--shared-dir SHARED]
+
+Everything a test needs is in the repository (data/tencent_codes.tsv,
+bench/gen_events.py). --shared-dir (default REPO/../shared) is read only by
+test_reference_data.py, which cross-checks those copies when it exists.
 
 Rules kept here so every script gets them for free: every wait has a
 deadline, every started process is killed at exit (try/finally, atexit and
@@ -358,25 +362,33 @@ def normalise_message(s):
                    if not c.isspace() and not unicodedata.category(c).startswith("P"))
 
 
-class Messages:
-    """Chinese (seed table) and English (facts tsv) messages per code."""
+CODE_TABLE = os.path.join("data", "tencent_codes.tsv")
 
-    def __init__(self, shared_dir):
+
+def read_code_table(source_dir):
+    """[(errcode, sub_errcode, message_zh, message_en)] of the repository's
+    data/tencent_codes.tsv, in file order."""
+    rows = []
+    with open(os.path.join(source_dir, CODE_TABLE), encoding="utf-8") as f:
+        lines = [line.rstrip("\n") for line in f if not line.startswith("#")]
+    if not lines or lines[0].split("\t") != ["errcode", "sub_errcode", "message_zh", "message_en"]:
+        raise RuntimeError("%s: unexpected header %r" % (CODE_TABLE, lines[:1]))
+    for line in lines[1:]:
+        if line:
+            e, s, zh, en = line.split("\t")
+            rows.append((int(e), int(s), zh, en))
+    return rows
+
+
+class Messages:
+    """Chinese and English messages per code (data/tencent_codes.tsv)."""
+
+    def __init__(self, source_dir):
         self.zh = {}
         self.en = {}
-        seed_dir = os.path.join(shared_dir, "seed")
-        for fn in sorted(os.listdir(seed_dir)):
-            with open(os.path.join(seed_dir, fn), encoding="utf-8") as f:
-                for line in f:
-                    m = re.match(r"^\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(.*?)\s*\|\s*$", line)
-                    if m:
-                        self.zh[(int(m.group(1)), int(m.group(2)))] = m.group(3)
-        with open(os.path.join(shared_dir, "facts", "interruption_reasons_en.tsv"), encoding="utf-8") as f:
-            next(f)
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) == 3:
-                    self.en[(int(parts[0]), int(parts[1]))] = parts[2]
+        for e, s, zh, en in read_code_table(source_dir):
+            self.zh[(e, s)] = zh
+            self.en[(e, s)] = en
 
     def resolve_sub(self, errcode, errmsg):
         """Step 2 of DESIGN's resolution: the unique sub-code of `errcode`
@@ -582,9 +594,10 @@ def append(path, data, fsync=False):
             os.fsync(f.fileno())
 
 
-def gen_events(shared_dir, n, seed, path):
+def gen_events(source_dir, n, seed, path):
+    """bench/gen_events.py N SEED > path"""
     with open(path, "wb") as out:
-        r = run([sys.executable, os.path.join(shared_dir, "bench", "gen_events.py"), str(n), str(seed)],
+        r = run([sys.executable, os.path.join(source_dir, "bench", "gen_events.py"), str(n), str(seed)],
                 stdout=out, timeout=120)
     if r.returncode != 0:
         raise RuntimeError("gen_events.py failed: %s" % r.stderr.decode(errors="replace"))

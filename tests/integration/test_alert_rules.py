@@ -11,7 +11,7 @@
   expression in it (and in the alerts' annotation templates and the runbook) parses;
 - every metric name and every category used is part of the contract.
 
-Usage: python3 test_alert_rules.py [--binary B] [--source-dir S] [--shared-dir D]
+Usage: python3 test_alert_rules.py [--binary B] [--source-dir S]
 Standard library only; unknown arguments are ignored.
 """
 import argparse
@@ -44,8 +44,9 @@ CONTRACT_METRICS = {
 }
 PROMETHEUS_METRICS = {"up"}  # written by Prometheus itself
 
-# Used when DESIGN.md cannot be read; the test says so.
-FALLBACK_CATEGORIES = {
+# DESIGN.md's categories (the README's table); test_reference_data.py checks
+# this list against ../shared/DESIGN.md when that is present.
+CATEGORIES = {
     "client_closed", "network", "idle", "protocol_error", "media_limit", "internal_error",
     "proxy_command", "account", "arrears", "push_url_invalid", "banned", "ip_acl", "auth",
     "quota", "api_request", "replaced", "push_rejected", "stream_control", "unknown",
@@ -397,22 +398,6 @@ def run(cmd, cwd=None):
     return proc.returncode, proc.stdout
 
 
-def design_categories(shared_dir):
-    path = os.path.join(shared_dir, "DESIGN.md")
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        print("  note: %s not readable, using the built-in category list" % path)
-        return set(FALLBACK_CATEGORIES)
-    m = re.search(r"^\| category \|.*\n\|[-| ]+\|\n((?:\|.*\n)+)", text, re.M)
-    if not m:
-        raise CheckFailed("no categories table found in " + path)
-    cats = {re.match(r"\|\s*([a-z_]+)\s*\|", row).group(1) for row in m.group(1).splitlines()}
-    if not cats:
-        raise CheckFailed("empty categories table in " + path)
-    return cats
-
-
 def markdown_anchors(path):
     anchors = set()
     for line in open(path, encoding="utf-8"):
@@ -438,7 +423,6 @@ def dashboard_targets(dashboard):
 class Suite:
     def __init__(self, args):
         self.src = os.path.abspath(args.source_dir)
-        self.shared = os.path.abspath(args.shared_dir)
         self.binary = args.binary
         self.prom_dir = os.path.join(self.src, "deploy", "prometheus")
         self.alerts = os.path.join(self.prom_dir, "alerts.yml")
@@ -636,7 +620,7 @@ class Suite:
     def contract_names(self):
         known = set(CONTRACT_METRICS) | PROMETHEUS_METRICS
         known |= {r["record"] for r in self.rule_groups(self.recording) if "record" in r}
-        categories = design_categories(self.shared)
+        categories = CATEGORIES
         problems = []
         for where, expr in self.exprs:
             for name in sorted(metric_names(expr) - known):
@@ -692,10 +676,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=None)
     parser.add_argument("--source-dir", default=default_src)
-    parser.add_argument("--shared-dir", default=None)
     args, _unknown = parser.parse_known_args()
-    if args.shared_dir is None:
-        args.shared_dir = os.path.join(args.source_dir, "..", "shared")
     return Suite(args).run_all()
 
 

@@ -93,7 +93,7 @@ def add_mixed(feed, seed):
 
 def main():
     args = h.parse_args()
-    messages = h.Messages(args.shared_dir)
+    messages = h.Messages(args.source_dir)
     checks = h.Checks("bad_input")
     d = h.mkdtemp()
     logs = os.path.join(d, "logs")

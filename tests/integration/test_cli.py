@@ -53,7 +53,7 @@ def promtool_check(text):
 
 def main():
     args = h.parse_args()
-    messages = h.Messages(args.shared_dir)
+    messages = h.Messages(args.source_dir)
     checks = h.Checks("cli")
     work = h.mkdtemp()
     version = {}

@@ -325,7 +325,7 @@ def restart_sigkill(args, messages):
 
 def main():
     args = h.parse_args()
-    messages = h.Messages(args.shared_dir)
+    messages = h.Messages(args.source_dir)
     checks = h.Checks("follow")
     checks.run("appends", appends, args, messages)
     checks.run("partial last lines", partial_lines, args, messages)

@@ -48,10 +48,10 @@ def main():
     data_dir = os.path.join(work, "logs")
     os.mkdir(data_dir)
     events = os.path.join(data_dir, "callbacks.jsonl")
-    h.gen_events(args.shared_dir, N, SEED, events)
+    h.gen_events(args.source_dir, N, SEED, events)
     size = os.path.getsize(events)
     model = count_file(events)
-    messages = h.Messages(args.shared_dir)
+    messages = h.Messages(args.source_dir)
     state = os.path.join(work, "state", "state.json")
     os.mkdir(os.path.dirname(state))
     cfg = {"state_file": state, "checkpoint_interval": "1s",

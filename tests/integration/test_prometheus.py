@@ -100,7 +100,7 @@ def scalar_is(value):
 
 def main():
     args = h.parse_args()
-    messages = h.Messages(args.shared_dir)
+    messages = h.Messages(args.source_dir)
     checks = h.Checks("prometheus")
     d = h.mkdtemp()
     os.mkdir(os.path.join(d, "logs"))

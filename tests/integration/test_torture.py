@@ -50,7 +50,7 @@ which restart from zero with the process, only within one process); the last
 process counted the parse errors written after it started; a clean restart at
 the end changes nothing.
 
-    python3 test_torture.py --binary B --source-dir S --shared-dir D
+    python3 test_torture.py --binary B --source-dir S
                             [--seed N] [--events N] [--duration S]
                             [--start-at both|beginning|end]
 
@@ -1009,7 +1009,7 @@ def main():
           % (targs.seed, targs.events, targs.duration, targs.start_at, targs.seed, targs.events,
              targs.duration, targs.start_at))
     sys.stdout.flush()
-    messages = h.Messages(args.shared_dir)
+    messages = h.Messages(args.source_dir)
     checks = h.Checks("torture")
     if targs.start_at in ("both", "beginning"):
         run_and_check(checks, args, messages, targs.seed, targs.events, targs.duration, "beginning", "full")
