@@ -23,9 +23,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 BUILD_DIR = REPO / "build-bench"
 BINARY_NAME = "stream_disconnect_exporter"
-# DESIGN.md refers to ../shared/bench/ relative to the repository.
+GEN_EVENTS = BENCH_DIR / "gen_events.py"
+# The mtail program the comparison runs is reference material outside the
+# repository (../shared/bench/mtail/); only once_vs_mtail.py needs it.
 SHARED_BENCH = Path(os.environ.get("SDX_SHARED_BENCH", REPO.parent / "shared" / "bench"))
-GEN_EVENTS = SHARED_BENCH / "gen_events.py"
 MTAIL_PROG = SHARED_BENCH / "mtail" / "disconnect.mtail"
 GEN_SERIES = BENCH_DIR / "gen_series.py"
 

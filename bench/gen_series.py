@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Callback lines like ../shared/bench/gen_events.py, with controlled series.
+"""Callback lines like bench/gen_events.py, with controlled series.
 
 Usage: gen_series.py N [--streams K] [--seed S] > events.jsonl
 

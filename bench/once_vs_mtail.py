@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Backfill throughput: exporter --once vs mtail --one_shot on the same file.
 
-1,000,000 lines from ../shared/bench/gen_events.py. Runs alternate (exporter,
+1,000,000 lines from bench/gen_events.py. Runs alternate (exporter,
 mtail pinned, mtail unpinned) so drift on a noisy machine hits both alike.
 The exporter and one mtail series are pinned to one core with `taskset -c 1`;
 mtail (Go, multi-threaded runtime) is also run unpinned. Wall time and peak
@@ -58,6 +58,9 @@ def main():
     binary = c.setup(args)
     if not shutil.which(args.mtail):
         sys.exit(f"mtail not found ({args.mtail}); apt-get install mtail")
+    if not c.MTAIL_PROG.is_file():
+        sys.exit(f"mtail program not found: {c.MTAIL_PROG} (../shared/bench/mtail/ is not part "
+                 "of the repository; point $SDX_SHARED_BENCH at a directory holding mtail/)")
     res = c.Results("once_vs_mtail", args)
 
     data = c.events_file(args.data_dir, lines_wanted)

@@ -182,7 +182,7 @@ def main():
     csv_path = Path(args.csv) if args.csv else run_dir.with_suffix(".csv")
 
     pool_file = c.events_file(args.data_dir, args.pool, seed=7)
-    messages = h.Messages(str(c.SHARED_BENCH.parent))
+    messages = h.Messages(str(c.REPO))
     pool_lines, pool_keys = [], []
     with open(pool_file, "rb") as f:
         for line in f:
