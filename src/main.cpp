@@ -17,8 +17,13 @@ int main(int argc, char** argv) {
   sdx::Config config;
   try {
     config = sdx::load_config_file(options.config_file);
-  } catch (const sdx::ConfigError& e) {
-    std::cerr << "error: invalid configuration: " << e.what() << "\n";
+  } catch (const sdx::ConfigErrors& e) {
+    for (const auto& error : e.errors()) std::cerr << error.what() << "\n";
+    std::cerr << "error: invalid configuration " << options.config_file << " (" << e.errors().size()
+              << (e.errors().size() == 1 ? " error" : " errors") << ")\n";
+    return 2;
+  } catch (const sdx::ConfigReadError& e) {
+    std::cerr << "error: " << e.what() << "\n";
     return 2;
   }
   if (options.config_check) {

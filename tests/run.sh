@@ -2,9 +2,12 @@
 # The whole test suite, as CI runs it: a -Werror build with every test
 # (unit + integration against the real binary, Prometheus and promtool), then
 # the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Run it as yourself: it uses sudo only for apt-get, when packages are missing.
 set -euo pipefail
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/.."
-deploy/install-deps.sh test
+. deploy/build-env.sh
+sdx_prepare "$self" test -- "$@"
 jobs=$(nproc)
 
 run_suite() {  # build-dir, extra cmake args...

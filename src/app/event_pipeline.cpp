@@ -4,9 +4,12 @@
 
 namespace sdx {
 
-EventPipeline::EventPipeline(std::unique_ptr<LineParser> parser, const Classifier& classifier,
-                             EventCounters& counters, SourceStats& stats)
-    : parser_(std::move(parser)), classifier_(classifier), counters_(counters), stats_(stats) {}
+EventPipeline::EventPipeline(std::unique_ptr<LineParser> parser, EventCounters& counters,
+                             SourceStats& stats)
+    : parser_(std::move(parser)),
+      classifier_(counters.model().classifier()),
+      counters_(counters),
+      stats_(stats) {}
 
 void EventPipeline::on_line(std::string_view line) {
   ParseError error = parser_->parse(line, event_);

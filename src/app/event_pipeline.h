@@ -15,8 +15,8 @@ namespace sdx {
 
 class EventPipeline final : public LineSink {
  public:
-  EventPipeline(std::unique_ptr<LineParser> parser, const Classifier& classifier,
-                EventCounters& counters, SourceStats& stats);
+  // Classifies with the model of `counters`.
+  EventPipeline(std::unique_ptr<LineParser> parser, EventCounters& counters, SourceStats& stats);
 
   void on_line(std::string_view line) override;
   void on_oversized_line() override;

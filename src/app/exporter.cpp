@@ -4,75 +4,63 @@
 
 #include <ctime>
 #include <filesystem>
+#include <set>
 
-#include "parse/callback_parser.h"
+#include "app/reload_plan.h"
 #include "sources/state_file.h"
 
 namespace sdx {
-namespace {
-
-CodeTable build_code_table(const Config& config) {
-  CodeTable table = CodeTable::builtin();
-  for (const CodeEntry& entry : config.codes) table.upsert(entry);
-  return table;
-}
-
-std::unique_ptr<LineParser> make_parser(const SourceConfig& source,
-                                        const std::vector<Dimension>& labels) {
-  DimensionFields fields;
-  for (Dimension label : labels) {
-    fields.domain |= label == Dimension::domain;
-    fields.app |= label == Dimension::app;
-    fields.appid |= label == Dimension::appid;
-    fields.stream |= label == Dimension::stream;
-  }
-  switch (source.format) {
-    case SourceFormat::tencent_callback:
-      return std::make_unique<TencentCallbackParser>(fields);
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 Exporter::Exporter(Config config, bool read_from_start)
     : config_(std::move(config)),
-      table_(build_code_table(config_)),
-      classifier_(table_),
-      registry_(table_, config_.labels, config_.max_label_sets) {
-  registry_.stats().start_time.store(std::time(nullptr));
-  registry_.stats().config_last_reload_success_timestamp.store(std::time(nullptr));
-  for (const SourceConfig& source : config_.sources) {
-    SourceRuntime runtime;
-    runtime.stats = &registry_.add_source_stats(source.name);
-    EventCounters& counters = registry_.add_counters(source.name);
-    runtime.pipeline = std::make_unique<EventPipeline>(make_parser(source, config_.labels),
-                                                       classifier_, counters, *runtime.stats);
-    if (source.type == SourceType::file) {
-      runtime.stats->is_file_source = true;
-      FileSourceOptions options;
-      options.name = source.name;
-      options.paths = source.paths;
-      options.start_at_beginning = read_from_start || source.start_at == StartAt::beginning;
-      options.max_line_bytes = config_.max_line_bytes;
-      runtime.file = std::make_unique<FileSource>(options, *runtime.pipeline, runtime.stats->file);
-    }
-    sources_.push_back(std::move(runtime));
-  }
+      read_from_start_(read_from_start),
+      registry_(Model::build(config_.model_settings())),
+      // The registry lives as long as the exporter; collectables() hands it
+      // out without ownership.
+      registry_view_(&registry_, [](const prometheus::Collectable*) {}) {
+  stats_.start_time.Set(static_cast<double>(std::time(nullptr)));
+  stats_.config_last_reload_success_timestamp.Set(static_cast<double>(std::time(nullptr)));
+  for (const SourceConfig& source : config_.sources) runtimes_.push_back(make_runtime(source));
 }
 
 Exporter::~Exporter() = default;
 
+std::shared_ptr<SourceRuntime> Exporter::make_runtime(const SourceConfig& source) {
+  SourceContext context;
+  context.name = source.name;
+  context.max_line_bytes = config_.max_line_bytes;
+  context.read_from_start = read_from_start_;
+  return std::make_shared<SourceRuntime>(source, registry_, context);
+}
+
+Config Exporter::config() const {
+  std::lock_guard lock(mutex_);
+  return config_;
+}
+
+bool Exporter::has_state_file() const {
+  std::lock_guard lock(mutex_);
+  return !config_.state_file.empty();
+}
+
 std::shared_ptr<const std::vector<CounterRow>> Exporter::durable_rows() const {
-  std::lock_guard lock(durable_mutex_);
+  std::lock_guard lock(mutex_);
   return durable_rows_;
 }
 
-std::vector<FileSource*> Exporter::file_sources() const {
-  std::vector<FileSource*> out;
-  for (const auto& runtime : sources_) {
-    if (runtime.file) out.push_back(runtime.file.get());
-  }
+std::vector<Source*> Exporter::sources() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Source*> out;
+  for (const auto& runtime : runtimes_) out.push_back(&runtime->source());
+  return out;
+}
+
+std::vector<std::shared_ptr<const prometheus::Collectable>> Exporter::collectables() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<const prometheus::Collectable>> out(runtimes_.begin(),
+                                                                  runtimes_.end());
+  out.push_back(registry_view_);
+  out.push_back(stats_.registry());
   return out;
 }
 
@@ -85,7 +73,7 @@ void Exporter::restore_checkpoint() {
       return;
     case CheckpointLoad::Status::corrupt: {
       std::string aside = move_corrupt_checkpoint_aside(config_.state_file);
-      registry_.stats().checkpoint_corrupt_discarded.fetch_add(1);
+      stats_.checkpoint_corrupt_discarded.Increment();
       spdlog::error("state file {} is corrupt ({}); moved aside to {}; starting clean",
                     config_.state_file, load.message, aside.empty() ? "(failed)" : aside);
       return;
@@ -93,55 +81,134 @@ void Exporter::restore_checkpoint() {
     case CheckpointLoad::Status::ok:
       break;
   }
-  size_t dropped = registry_.restore(load.checkpoint.counters);
-  if (dropped > 0) {
-    spdlog::warn("{} saved counters no longer match the configured labels and were dropped",
-                 dropped);
+  RestoreResult counters = registry_.restore(load.checkpoint.counters);
+  if (counters.dropped + counters.malformed > 0) {
+    stats_.counters_dropped.Increment(static_cast<double>(counters.dropped + counters.malformed));
+    spdlog::warn(
+        "{} saved counter series were saved under labels the configured ones cannot be derived "
+        "from ({} unreadable) and were dropped",
+        counters.dropped, counters.malformed);
   }
+  // A source's state is found by its name, else (a source renamed while the
+  // exporter was down) by what it reads.
+  std::map<std::string, SourceState>& saved = load.checkpoint.sources;
+  std::set<std::string> configured;
+  for (const auto& runtime : runtimes_) configured.insert(runtime->config().name);
   size_t files = 0;
-  for (auto& runtime : sources_) {
-    if (!runtime.file) continue;
-    auto it = load.checkpoint.positions.find(runtime.file->name());
-    if (it == load.checkpoint.positions.end()) continue;
-    runtime.file->restore(it->second);
-    files += it->second.size();
+  for (auto& runtime : runtimes_) {
+    const SourceConfig& source = runtime->config();
+    auto it = saved.find(source.name);
+    if (it == saved.end()) {
+      for (auto other = saved.begin(); other != saved.end(); ++other) {
+        if (!configured.contains(other->first) && other->second.identity == source.identity()) {
+          spdlog::info("source {} was renamed to {}: continuing from its state", other->first,
+                       source.name);
+          it = other;
+          break;
+        }
+      }
+    }
+    if (it == saved.end()) continue;
+    runtime->source().restore(it->second);
+    files += it->second.positions.size();
+    saved.erase(it);
   }
-  spdlog::info("restored {} file positions and {} counters from {}", files,
-               load.checkpoint.counters.size(), config_.state_file);
+  for (const auto& [name, state] : saved) {
+    if (configured.contains(name)) continue;
+    stats_.checkpoint_positions_dropped.Increment();
+    spdlog::warn(
+        "state file has source {} ({} file positions), which is no longer configured: "
+        "its position is dropped (its counts are kept)",
+        name, state.positions.size());
+  }
+  spdlog::info("restored {} file positions and {} counter series from {}", files, counters.restored,
+               config_.state_file);
 }
 
 void Exporter::write_checkpoint() {
   if (config_.state_file.empty()) return;
   Checkpoint checkpoint;
   checkpoint.written_at = std::time(nullptr);
-  for (const auto& runtime : sources_) {
-    if (runtime.file) checkpoint.positions[runtime.file->name()] = runtime.file->positions();
+  for (const auto& runtime : runtimes_) {
+    checkpoint.sources[runtime->config().name] = runtime->source().state();
   }
-  auto rows = std::make_shared<const std::vector<CounterRow>>(registry_.merged_rows());
-  checkpoint.counters = MetricsRegistry::checkpoint_counters(*rows);
+  auto rows = std::make_shared<const std::vector<CounterRow>>(registry_.rows());
+  checkpoint.counters = registry_.checkpoint_counters(*rows);
   std::error_code ignored;
   std::filesystem::create_directories(std::filesystem::path(config_.state_file).parent_path(),
                                       ignored);
   std::string error;
-  ExporterStats& stats = registry_.stats();
   bool saved = save_checkpoint(config_.state_file, checkpoint, error);
   {
-    std::lock_guard lock(durable_mutex_);
+    std::lock_guard lock(mutex_);
     durable_rows_ = saved ? std::move(rows) : nullptr;
   }
   if (saved) {
-    stats.checkpoint_writes.fetch_add(1, std::memory_order_relaxed);
-    stats.last_checkpoint_timestamp.store(checkpoint.written_at, std::memory_order_relaxed);
+    stats_.checkpoint_writes.Increment();
+    stats_.last_checkpoint_timestamp.Set(static_cast<double>(checkpoint.written_at));
     if (checkpoint_failing_) spdlog::info("checkpoint writes to {} work again", config_.state_file);
     checkpoint_failing_ = false;
   } else {
-    stats.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
+    stats_.checkpoint_failures.Increment();
     // Log the first failure of a streak, not every interval.
     if (!checkpoint_failing_) {
       spdlog::error("cannot write checkpoint {}: {} (will keep trying)", config_.state_file, error);
     }
     checkpoint_failing_ = true;
   }
+}
+
+ReloadSummary Exporter::apply(Config next) {
+  ReloadSummary summary;
+  const ReloadPlan plan = plan_reload(config_.sources, next.sources);
+  // Every shard is retired before the model changes, so the base holds all
+  // counts under the old labels and is carried to the new ones in one step.
+  std::vector<std::shared_ptr<SourceRuntime>> old = runtimes_;
+  std::vector<SourceState> old_states;
+  for (const auto& runtime : old) old_states.push_back(runtime->source().state());
+  for (const auto& runtime : old) runtime->retire_counters();
+  RestoreResult carried = registry_.reconfigure(Model::build(next.model_settings()));
+  summary.counters_dropped = carried.dropped;
+  if (carried.dropped > 0) {
+    stats_.counters_dropped.Increment(static_cast<double>(carried.dropped));
+    spdlog::warn("reload: {} counter series cannot be carried to the new labels and were dropped",
+                 carried.dropped);
+  }
+
+  std::vector<std::shared_ptr<SourceRuntime>> next_runtimes(next.sources.size());
+  for (const auto& [o, n] : plan.kept) {
+    old[o]->rebind(next.sources[n]);
+    next_runtimes[n] = old[o];
+  }
+  {
+    // make_runtime reads config_: the new global settings apply to new sources.
+    std::lock_guard lock(mutex_);
+    config_.max_line_bytes = next.max_line_bytes;
+  }
+  auto carry = [&](const std::vector<ReloadPlan::Pair>& pairs) {
+    for (const auto& [o, n] : pairs) {
+      next_runtimes[n] = make_runtime(next.sources[n]);
+      next_runtimes[n]->source().restore(old_states[o]);
+      old[o]->source().stop();
+    }
+  };
+  carry(plan.changed);
+  carry(plan.renamed);
+  for (size_t n : plan.added) next_runtimes[n] = make_runtime(next.sources[n]);
+  for (size_t o : plan.removed) old[o]->source().stop();
+  for (const auto& runtime : next_runtimes) runtime->source().start();
+
+  summary.kept = plan.kept.size();
+  summary.changed = plan.changed.size();
+  summary.renamed = plan.renamed.size();
+  summary.added = plan.added.size();
+  summary.removed = plan.removed.size();
+  {
+    std::lock_guard lock(mutex_);
+    runtimes_ = std::move(next_runtimes);
+    config_ = std::move(next);
+  }
+  return summary;
 }
 
 }  // namespace sdx

@@ -1,18 +1,28 @@
 #pragma once
-// The assembled exporter: code table, classifier, metrics and one pipeline
-// plus source per configured source. Shared by the daemon and --once.
+// The assembled exporter: the model, the counters and one SourceRuntime per
+// configured source. Shared by the daemon and --once. Everything that
+// changes sources or counters (restore, checkpoint, reload) runs on the
+// ingest thread; scrapes read through durable_rows(), rows() and
+// collectables(), which are safe from any thread.
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
-#include "app/event_pipeline.h"
-#include "classify/classifier.h"
-#include "classify/code_table.h"
+#include <prometheus/collectable.h>
+
+#include "app/source_runtime.h"
 #include "config/config.h"
+#include "metrics/exporter_stats.h"
 #include "metrics/metrics_registry.h"
-#include "sources/file_source.h"
 
 namespace sdx {
+
+// What a reload did, for the log line and the tests.
+struct ReloadSummary {
+  size_t kept = 0, changed = 0, renamed = 0, added = 0, removed = 0;
+  size_t counters_dropped = 0;
+};
 
 class Exporter {
  public:
@@ -21,37 +31,45 @@ class Exporter {
   Exporter(Config config, bool read_from_start);
   ~Exporter();
 
-  // Loads the state file (if configured): positions and counters. A corrupt
-  // state file is moved aside and the exporter starts clean.
+  // Loads the state file (if configured): source states and counters. A
+  // corrupt state file is moved aside and the exporter starts clean.
   void restore_checkpoint();
-  // Saves positions and counters together. Call from the ingest thread only,
-  // between reads. Failures are logged and counted, never fatal.
+  // Saves source states and counters together. Ingest thread, between
+  // reads. Failures are logged and counted, never fatal.
   void write_checkpoint();
+  // Ingest thread, between reads: swaps in a validated config.
+  ReloadSummary apply(Config config);
 
   // What /metrics shows for the event counters: with a state file, the
-  // values of the last checkpoint written (never a value a crash could take
+  // rows of the last checkpoint written (never a value a crash could take
   // back, so Prometheus sees no reset after kill -9); else, or while
-  // checkpoints fail, the live values (null).
+  // checkpoints fail, null: show the live rows().
   std::shared_ptr<const std::vector<CounterRow>> durable_rows() const;
+  std::vector<CounterRow> rows() const { return registry_.rows(); }
 
-  std::vector<FileSource*> file_sources() const;
+  // Ingest thread.
+  std::vector<Source*> sources() const;
+  // Every part's self metrics, for the exposition (any thread).
+  std::vector<std::shared_ptr<const prometheus::Collectable>> collectables() const;
+
+  const MetricsRegistry& registry() const { return registry_; }
   MetricsRegistry& registry() { return registry_; }
-  const Config& config() const { return config_; }
+  ExporterStats& stats() { return stats_; }
+  bool has_state_file() const;
+  // The config in force (a copy: a reload may replace it).
+  Config config() const;
 
  private:
-  struct SourceRuntime {
-    SourceStats* stats = nullptr;
-    std::unique_ptr<EventPipeline> pipeline;
-    std::unique_ptr<FileSource> file;
-  };
+  std::shared_ptr<SourceRuntime> make_runtime(const SourceConfig& source);
 
-  const Config config_;
-  CodeTable table_;
-  Classifier classifier_;
+  mutable std::mutex mutex_;  // guards config_, runtimes_ and durable_rows_ against readers
+  Config config_;
+  const bool read_from_start_;
+  ExporterStats stats_;
   MetricsRegistry registry_;
-  std::vector<SourceRuntime> sources_;
+  std::shared_ptr<const prometheus::Collectable> registry_view_;
+  std::vector<std::shared_ptr<SourceRuntime>> runtimes_;
   bool checkpoint_failing_ = false;
-  mutable std::mutex durable_mutex_;
   std::shared_ptr<const std::vector<CounterRow>> durable_rows_;
 };
 

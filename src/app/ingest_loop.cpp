@@ -20,9 +20,10 @@ constexpr uint64_t kReadSlice = uint64_t{16} << 20;
 
 }  // namespace
 
-IngestLoop::IngestLoop(std::vector<FileSource*> sources, std::chrono::milliseconds poll_interval,
+IngestLoop::IngestLoop(SourceList sources, std::chrono::milliseconds poll_interval,
                        std::chrono::milliseconds checkpoint_interval, CheckpointFn checkpoint)
-    : sources_(std::move(sources)),
+    : list_sources_(std::move(sources)),
+      sources_(list_sources_()),
       poll_interval_(poll_interval),
       checkpoint_interval_(checkpoint_interval),
       checkpoint_(std::move(checkpoint)) {
@@ -42,7 +43,7 @@ IngestLoop::~IngestLoop() {
 void IngestLoop::watch_directories() {
   if (inotify_fd_ < 0) return;
   std::set<std::string> directories;
-  for (FileSource* source : sources_) {
+  for (Source* source : sources_) {
     for (auto& dir : source->watch_directories()) directories.insert(dir);
   }
   constexpr uint32_t kMask =
@@ -56,7 +57,7 @@ void IngestLoop::watch_directories() {
 
 uint64_t IngestLoop::poll_sources() {
   uint64_t total = 0;
-  for (FileSource* source : sources_) total += source->poll(kReadSlice);
+  for (Source* source : sources_) total += source->poll(kReadSlice);
   return total;
 }
 
@@ -90,6 +91,34 @@ bool IngestLoop::checkpoint_now(std::chrono::milliseconds timeout) {
   }) && checkpoints_completed_ >= wanted;
 }
 
+bool IngestLoop::run_task(std::function<void()> task, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(checkpoint_mutex_);
+  if (!running_) return false;
+  auto done = std::make_shared<bool>(false);
+  tasks_.push_back({std::move(task), done});
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  return checkpoint_done_.wait_for(lock, timeout, [&] { return *done || !running_; }) && *done;
+}
+
+bool IngestLoop::run_tasks() {
+  std::vector<Task> tasks;
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    tasks.swap(tasks_);
+  }
+  if (tasks.empty()) return false;
+  for (Task& task : tasks) {
+    task.run();
+    std::lock_guard lock(checkpoint_mutex_);
+    *task.done = true;
+  }
+  sources_ = list_sources_();
+  watch_directories();
+  checkpoint_done_.notify_all();
+  return true;
+}
+
 void IngestLoop::run() {
   using Clock = std::chrono::steady_clock;
   {
@@ -105,6 +134,7 @@ void IngestLoop::run() {
       watch_directories();
       next_watch_refresh = now + std::chrono::seconds(10);
     }
+    run_tasks();
     uint64_t read = poll_sources();
     bool requested;
     {

@@ -1,5 +1,5 @@
 #pragma once
-// Drives every file source from one thread: wakes on inotify (and on a poll
+// Drives every polled source (type: file) from one thread: wakes on inotify (and on a poll
 // interval, for filesystems where inotify says nothing), reads new lines, and
 // writes checkpoints between reads, so the saved positions and counters
 // always describe the same set of lines.
@@ -8,18 +8,21 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
-#include "sources/file_source.h"
+#include "sources/source.h"
 
 namespace sdx {
 
 class IngestLoop {
  public:
   using CheckpointFn = std::function<void()>;
+  // The sources to poll, asked again after every task (a reload changes them).
+  using SourceList = std::function<std::vector<Source*>()>;
 
-  IngestLoop(std::vector<FileSource*> sources, std::chrono::milliseconds poll_interval,
+  IngestLoop(SourceList sources, std::chrono::milliseconds poll_interval,
              std::chrono::milliseconds checkpoint_interval, CheckpointFn checkpoint);
   ~IngestLoop();
   IngestLoop(const IngestLoop&) = delete;
@@ -37,11 +40,18 @@ class IngestLoop {
   // for it. False on timeout or when the loop is not running.
   bool checkpoint_now(std::chrono::milliseconds timeout);
 
+  // Any thread: runs `task` on the loop's thread between two reads (where
+  // sources and counters may change) and waits for it. False when the loop
+  // is not running or the task did not run within `timeout` (it still runs
+  // later unless the loop stops first).
+  bool run_task(std::function<void()> task, std::chrono::milliseconds timeout);
+
  private:
   void watch_directories();
   uint64_t poll_sources();
 
-  std::vector<FileSource*> sources_;
+  SourceList list_sources_;
+  std::vector<Source*> sources_;
   std::chrono::milliseconds poll_interval_;
   std::chrono::milliseconds checkpoint_interval_;
   CheckpointFn checkpoint_;
@@ -54,7 +64,14 @@ class IngestLoop {
   uint64_t checkpoints_requested_ = 0;  // guarded by checkpoint_mutex_
   uint64_t checkpoints_completed_ = 0;  // guarded by checkpoint_mutex_
   bool running_ = false;                // guarded by checkpoint_mutex_
+  struct Task {
+    std::function<void()> run;
+    std::shared_ptr<bool> done;  // guarded by checkpoint_mutex_
+  };
+  std::vector<Task> tasks_;  // guarded by checkpoint_mutex_
   void take_checkpoint();
+  // True when a task ran (the source list was refreshed).
+  bool run_tasks();
 };
 
 }  // namespace sdx

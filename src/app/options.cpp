@@ -26,6 +26,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
       ->capture_default_str();
   app.add_flag("--config.check", options.config_check,
                "Validate the configuration file and exit (0 = valid, 2 = invalid)");
+  app.add_flag("--web.enable-lifecycle", options.enable_lifecycle,
+               "Enable configuration reload via HTTP POST to /-/reload");
   app.add_flag("--once", options.once,
                "Read every file source from its start to its end, print the metrics on stdout "
                "and exit (the state file is neither read nor written)");

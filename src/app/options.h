@@ -13,6 +13,8 @@ struct Options {
   std::string log_format = "logfmt";
   bool config_check = false;
   bool once = false;
+  // POST /-/reload (as Prometheus): off by default, then it answers 403.
+  bool enable_lifecycle = false;
 };
 
 // Parses argv. On --help/--version or a usage error returns the exit code to

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "app/config_reloader.h"
 #include "app/exporter.h"
 #include "app/ingest_loop.h"
 #include "app/landing_page.h"
@@ -21,13 +22,15 @@ namespace {
 constexpr std::chrono::seconds kScrapeCheckpointTimeout{5};
 
 HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop) {
-  if (!exporter.config().state_file.empty() && !loop.checkpoint_now(kScrapeCheckpointTimeout)) {
+  if (exporter.has_state_file() && !loop.checkpoint_now(kScrapeCheckpointTimeout)) {
     spdlog::warn("scrape: no checkpoint within {}s; showing the last durable values",
                  kScrapeCheckpointTimeout.count());
   }
   auto durable = exporter.durable_rows();
-  HttpResponse response{200, "text/plain; version=0.0.4; charset=utf-8",
-                        render_exposition(exporter.registry(), durable.get())};
+  HttpResponse response{
+      200, "text/plain; version=0.0.4; charset=utf-8",
+      render_exposition(*exporter.registry().model(), durable ? *durable : exporter.rows(),
+                        exporter.collectables())};
   // A large render's temporaries were freed, but glibc keeps them in the
   // worker thread's arena: hand them back so RSS follows the live series.
   if (response.body.size() > (size_t{1} << 20)) malloc_trim(0);
@@ -35,7 +38,7 @@ HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop) {
 }
 
 void register_routes(HttpServer& server, const Options& options, Exporter& exporter,
-                     IngestLoop& loop, const std::atomic<bool>& ready) {
+                     IngestLoop& loop, ConfigReloader& reloader, const std::atomic<bool>& ready) {
   server.route(options.telemetry_path,
                [&exporter, &loop](const HttpRequest&) { return serve_metrics(exporter, loop); });
   server.route("/-/healthy", [](const HttpRequest&) {
@@ -45,10 +48,18 @@ void register_routes(HttpServer& server, const Options& options, Exporter& expor
     return ready.load() ? HttpResponse{200, "text/plain; charset=utf-8", "Ready.\n"}
                         : HttpResponse{503, "text/plain; charset=utf-8", "Not ready.\n"};
   });
-  server.route("/-/reload", [](const HttpRequest&) {
-    return HttpResponse{501, "text/plain; charset=utf-8",
-                        "configuration reload is not supported by this version yet; restart "
-                        "the exporter to apply a new configuration\n"};
+  const bool lifecycle = options.enable_lifecycle;
+  server.route("/-/reload", [lifecycle, &reloader](const HttpRequest& request) {
+    if (!lifecycle) {
+      return HttpResponse{403, "text/plain; charset=utf-8",
+                          "Lifecycle API is not enabled (start with --web.enable-lifecycle).\n"};
+    }
+    if (request.method != "POST" && request.method != "PUT") {
+      return HttpResponse{405, "text/plain; charset=utf-8", "Only POST or PUT requests allowed.\n"};
+    }
+    ReloadOutcome outcome = reloader.reload("POST /-/reload");
+    return HttpResponse{outcome.ok ? 200 : 500, "text/plain; charset=utf-8",
+                        (outcome.ok ? "" : "failed to reload config: ") + outcome.message + "\n"};
   });
   std::string landing = landing_page_html(options.telemetry_path);
   server.route("/", [landing](const HttpRequest&) {
@@ -75,11 +86,12 @@ int run_daemon(const Options& options, const Config& config) {
   Exporter exporter(config, /*read_from_start=*/false);
   exporter.restore_checkpoint();
 
-  IngestLoop loop(exporter.file_sources(), config.poll_interval, config.checkpoint_interval,
-                  [&exporter] { exporter.write_checkpoint(); });
+  IngestLoop loop([&exporter] { return exporter.sources(); }, config.poll_interval,
+                  config.checkpoint_interval, [&exporter] { exporter.write_checkpoint(); });
+  ConfigReloader reloader(options.config_file, exporter, loop);
   std::atomic<bool> ready{false};
   HttpServer server(options.listen_address);
-  register_routes(server, options, exporter, loop, ready);
+  register_routes(server, options, exporter, loop, reloader, ready);
   std::string error;
   if (!server.start(error)) {
     spdlog::error("{}", error);
@@ -94,9 +106,7 @@ int run_daemon(const Options& options, const Config& config) {
     while (!done.load()) {
       int signal_number = sigtimedwait(&signals, nullptr, &tick);
       if (signal_number == SIGHUP) {
-        spdlog::warn(
-            "SIGHUP: configuration reload is not supported by this version yet; "
-            "restart to apply a new configuration");
+        reloader.reload("SIGHUP");
       } else if (signal_number == SIGTERM || signal_number == SIGINT) {
         spdlog::info("received signal {}: shutting down", signal_number);
         loop.stop();

@@ -10,9 +10,11 @@ namespace sdx {
 int run_once(const Config& config) {
   Exporter exporter(config, /*read_from_start=*/true);
   // No checkpoint: --once neither reads nor writes the state file.
-  IngestLoop loop(exporter.file_sources(), config.poll_interval, config.checkpoint_interval, [] {});
+  IngestLoop loop([&exporter] { return exporter.sources(); }, config.poll_interval,
+                  config.checkpoint_interval, [] {});
   loop.drain();
-  std::string text = render_exposition(exporter.registry());
+  std::string text =
+      render_exposition(*exporter.registry().model(), exporter.rows(), exporter.collectables());
   std::fwrite(text.data(), 1, text.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 1;
 }

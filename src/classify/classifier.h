@@ -12,13 +12,16 @@
 namespace sdx {
 
 enum class Resolution : uint8_t {
-  table,         // (errcode, sub) found as given (explicit sub, or sub 0)
-  from_message,  // sub-code recovered from errmsg
-  fallback,      // sub-code needed but unknown: errcode's sub 0 row (18 -> push_rejected)
-  unlisted,      // not in the table: category unknown, reason unlisted_code
+  table,              // (errcode, sub) found as given (explicit sub, or sub 0)
+  from_message,       // sub-code recovered from errmsg
+  fallback,           // sub-code needed but unknown: errcode's sub 0 row (18 -> push_rejected)
+  unlisted,           // not in the table: category unknown, reason unlisted_code
   unmatched_message,  // message-only record that matched no row: unknown
+  // Several rows match the message and share one category: counted in it,
+  // with the code labels that are not known left empty.
+  category_from_message,
 };
-inline constexpr size_t kResolutionCount = 5;
+inline constexpr size_t kResolutionCount = 6;
 std::string_view resolution_name(Resolution resolution);
 
 struct Classification {
@@ -27,6 +30,11 @@ struct Classification {
   int64_t errcode = 0;
   int64_t sub_errcode = 0;  // as resolved (0 when absent and not recovered)
   Resolution resolution = Resolution::unlisted;
+  // Decided here, once: the series an event is counted in keeps it.
+  Category category = Category::unknown;
+  // False when the label is not known and exported empty (never guessed).
+  bool errcode_known = true;
+  bool sub_errcode_known = true;
 };
 
 class Classifier {
@@ -44,6 +52,9 @@ class Classifier {
   const CodeTable& table() const { return table_; }
 
  private:
+  Classification from_row(std::optional<uint32_t> index, int64_t errcode, int64_t sub_errcode,
+                          Resolution resolution) const;
+
   const CodeTable& table_;
   MessageMatcher matcher_;
 };

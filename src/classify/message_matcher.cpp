@@ -44,4 +44,31 @@ std::optional<uint32_t> MessageMatcher::match_any(std::string_view message) cons
   return it->second.front();
 }
 
+std::optional<Category> MessageMatcher::common_category(const std::vector<uint32_t>& rows) const {
+  if (rows.size() < 2) return std::nullopt;
+  const Category category = table_.at(rows.front()).category;
+  for (uint32_t index : rows) {
+    if (table_.at(index).category != category) return std::nullopt;
+  }
+  return category;
+}
+
+std::optional<Category> MessageMatcher::shared_sub_code_category(int64_t errcode,
+                                                                 std::string_view errmsg) const {
+  auto it = by_message_.find(normalize_message(errmsg));
+  if (it == by_message_.end()) return std::nullopt;
+  std::vector<uint32_t> rows;
+  for (uint32_t index : it->second) {
+    const CodeEntry& entry = table_.at(index);
+    if (entry.errcode == errcode && entry.sub_errcode != 0) rows.push_back(index);
+  }
+  return common_category(rows);
+}
+
+std::optional<Category> MessageMatcher::shared_category(std::string_view message) const {
+  auto it = by_message_.find(normalize_message(message));
+  if (it == by_message_.end()) return std::nullopt;
+  return common_category(it->second);
+}
+
 }  // namespace sdx

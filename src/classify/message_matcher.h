@@ -24,7 +24,16 @@ class MessageMatcher {
   // the unique (errcode, sub_errcode) row whose message matches.
   std::optional<uint32_t> match_any(std::string_view message) const;
 
+  // When match_sub_code finds several sub-codes that all share one category
+  // (18/100-104 internal_error), that category.
+  std::optional<Category> shared_sub_code_category(int64_t errcode, std::string_view errmsg) const;
+  // When match_any finds several rows that all share one category
+  // (推流客户端主动断流 is 1, 2, 3, 4 and 35: client_closed), that category.
+  std::optional<Category> shared_category(std::string_view message) const;
+
  private:
+  std::optional<Category> common_category(const std::vector<uint32_t>& rows) const;
+
   // normalised message -> row indices carrying it
   std::unordered_map<std::string, std::vector<uint32_t>> by_message_;
   const CodeTable& table_;

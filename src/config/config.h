@@ -2,29 +2,34 @@
 // The validated configuration (YAML file, see config_loader.h).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "classify/code_entry.h"
+#include "classify/model.h"
 #include "metrics/dimension.h"
 
 namespace sdx {
 
-enum class SourceType { file };            // webhook, tencent_api: later
-enum class SourceFormat { tencent_callback };  // json, regex: later
-enum class StartAt { beginning, end };
+class SourceSpec;
+class FormatSpec;
 
 struct SourceConfig {
   std::string name;
-  SourceType type = SourceType::file;
-  SourceFormat format = SourceFormat::tencent_callback;
-  // type: file
-  std::vector<std::string> paths;
-  StartAt start_at = StartAt::beginning;
+  std::string type;                        // a registered source type (sources/source_types.cpp)
+  std::string format;                      // a registered format (parse/formats.cpp)
+  std::shared_ptr<const SourceSpec> spec;  // the type's settings
+  std::shared_ptr<const FormatSpec> format_spec;  // the format's settings
+
+  // Every setting but the name: equal = unchanged on a reload.
+  std::string canonical() const;
+  // What it reads: equal = the same data (a rename, see SourceState).
+  std::string identity() const;
 };
 
 struct Config {
-  std::string path;  // the file it was read from
+  std::string path;        // the file it was read from
   std::string state_file;  // empty = no checkpoints
   std::vector<Dimension> labels;
   size_t max_label_sets = 1000;
@@ -32,7 +37,10 @@ struct Config {
   std::chrono::milliseconds poll_interval{250};  // fallback when inotify misses
   size_t max_line_bytes = size_t{1} << 20;
   std::vector<SourceConfig> sources;
-  std::vector<CodeEntry> codes;  // additions/overrides of the code table
+  std::vector<std::string> categories;  // declared beyond the built-in ones
+  std::vector<CodeEntry> codes;         // additions/overrides of the code table
+
+  ModelSettings model_settings() const;
 };
 
 }  // namespace sdx

@@ -2,6 +2,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 
@@ -24,8 +25,26 @@ class ConfigError : public std::runtime_error {
   std::string reason_;
 };
 
-// Parses and validates; throws ConfigError on any unknown key, missing
-// required key, wrong type or invalid value.
+// Every problem found in one config, in file order; what() lists them one
+// per line.
+class ConfigErrors : public std::runtime_error {
+ public:
+  explicit ConfigErrors(std::vector<ConfigError> errors);
+  const std::vector<ConfigError>& errors() const { return errors_; }
+
+ private:
+  std::vector<ConfigError> errors_;
+};
+
+// The config file cannot be read at all; what() is "cannot read config file
+// PATH: reason".
+class ConfigReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses and validates; throws ConfigErrors listing every unknown key,
+// missing required key, wrong type or invalid value it finds.
 Config load_config_file(const std::string& path);
 Config load_config_string(std::string_view yaml, const std::string& file_name);
 

@@ -73,8 +73,24 @@ class YamlReader {
   // `context` names the map in messages ("in source \"x\""); empty at the top.
   MapFields fields(const Value& value, std::string context) const;
 
+  // Runs `read`; a ConfigError it throws is kept (see errors()) instead of
+  // ending the load, so one pass reports every independent mistake. False
+  // when it failed.
+  template <typename Read>
+  bool attempt(Read&& read) const {
+    try {
+      read();
+      return true;
+    } catch (const ConfigError& error) {
+      errors_.push_back(error);
+      return false;
+    }
+  }
+  const std::vector<ConfigError>& errors() const { return errors_; }
+
  private:
   std::string file_;
+  mutable std::vector<ConfigError> errors_;
 };
 
 }  // namespace sdx

@@ -26,9 +26,25 @@ bool take_field(std::string_view& in, std::string_view& field) {
 
 }  // namespace
 
-std::string CounterRow::key() const {
-  std::string out(kind == Kind::disconnect ? "d" : "p");
+std::string CounterRow::key(std::span<const Dimension> dimensions) const {
+  std::string out(kind == Kind::disconnect ? "D" : "P");
+  append_field(out, source);
   if (kind == Kind::disconnect) {
+    append_field(out, category);
+    append_field(out, errcode);
+    append_field(out, sub_errcode);
+  }
+  for (size_t i = 0; i < dimensions.size() && i < label_values.size(); ++i) {
+    append_field(out, dimension_name(dimensions[i]));
+    append_field(out, label_values[i]);
+  }
+  return out;
+}
+
+std::string CounterRow::series_key() const {
+  std::string out(kind == Kind::disconnect ? "D" : "P");
+  if (kind == Kind::disconnect) {
+    append_field(out, category);
     append_field(out, errcode);
     append_field(out, sub_errcode);
   }
@@ -36,20 +52,37 @@ std::string CounterRow::key() const {
   return out;
 }
 
-bool CounterRow::from_key(std::string_view key, uint64_t value, CounterRow& out) {
-  if (key.empty() || (key[0] != 'd' && key[0] != 'p')) return false;
+bool CounterRow::from_key(std::string_view key, uint64_t value, CounterRow& out,
+                          std::vector<std::string>& label_names, bool& legacy) {
+  if (key.empty()) return false;
+  const char tag = key[0];
+  if (tag != 'd' && tag != 'p' && tag != 'D' && tag != 'P') return false;
   out = CounterRow{};
-  out.kind = key[0] == 'd' ? Kind::disconnect : Kind::push;
+  label_names.clear();
+  legacy = tag == 'd' || tag == 'p';
+  out.kind = tag == 'd' || tag == 'D' ? Kind::disconnect : Kind::push;
   out.value = value;
   key.remove_prefix(1);
   std::string_view field;
+  if (!legacy) {
+    if (!take_field(key, field)) return false;
+    out.source = field;
+  }
   if (out.kind == Kind::disconnect) {
+    if (!legacy) {
+      if (!take_field(key, field)) return false;
+      out.category = field;
+    }
     if (!take_field(key, field)) return false;
     out.errcode = field;
     if (!take_field(key, field)) return false;
     out.sub_errcode = field;
   }
   while (!key.empty()) {
+    if (!legacy) {
+      if (!take_field(key, field)) return false;
+      label_names.emplace_back(field);
+    }
     if (!take_field(key, field)) return false;
     out.label_values.emplace_back(field);
   }

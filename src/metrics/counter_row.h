@@ -1,11 +1,15 @@
 #pragma once
 // One counter series in a snapshot: what exposition renders and what the
-// checkpoint saves. Codes are kept as text so overflow and restored rows need
-// no table entry.
+// checkpoint saves. Codes are kept as text so overflow, message-only ("")
+// and restored rows need no table entry; the category is the one decided
+// when the events were counted, never recomputed from the codes.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "metrics/dimension.h"
 
 namespace sdx {
 
@@ -14,16 +18,26 @@ inline constexpr std::string_view kOverflowLabelValue = "__overflow__";
 struct CounterRow {
   enum class Kind : uint8_t { disconnect, push };
   Kind kind = Kind::disconnect;
-  std::string errcode;                    // disconnect rows only
-  std::string sub_errcode;                // disconnect rows only
+  std::string source;                     // the source that counted it
+  std::string category;                   // disconnect rows only
+  std::string errcode;                    // disconnect rows only; "" = not known
+  std::string sub_errcode;                // disconnect rows only; "" = not known
   std::vector<std::string> label_values;  // one per configured dimension
   uint64_t value = 0;
 
-  // Stable, unambiguous text key (length-prefixed fields): merges rows of
-  // several shards and names the row in the checkpoint.
-  std::string key() const;
-  // Inverse of key(); false when the text is not a key.
-  static bool from_key(std::string_view key, uint64_t value, CounterRow& out);
+  // The checkpoint key: unambiguous (length-prefixed fields) and
+  // self-describing: it names the source and each label, so a state file
+  // saved under other labels is never read under the wrong names.
+  std::string key(std::span<const Dimension> dimensions) const;
+  // What the exposition merges sources on: everything but the source.
+  std::string series_key() const;
+
+  // Inverse of key(). `label_names` receives the saved label names in
+  // order. Keys of the first state format ("d"/"p": label values only, no
+  // source or category) are read too: `legacy` is then true, `label_names`
+  // empty and category/source are left for the caller to fill in.
+  static bool from_key(std::string_view key, uint64_t value, CounterRow& out,
+                       std::vector<std::string>& label_names, bool& legacy);
 };
 
 }  // namespace sdx

@@ -42,10 +42,19 @@ class EventCounters::LabelSet {
     for (size_t i = 0; i < code_count; ++i) by_code[i].store(0, std::memory_order_relaxed);
   }
 
+  // Codes not in the table, and codes only partly known from a message.
   struct Unlisted {
     int64_t errcode;
     int64_t sub_errcode;
+    bool errcode_known;
+    bool sub_errcode_known;
+    Category category;
     std::atomic<uint64_t> count{0};
+    bool same(const Classification& c) const {
+      return errcode == c.errcode && sub_errcode == c.sub_errcode &&
+             errcode_known == c.errcode_known && sub_errcode_known == c.sub_errcode_known &&
+             category == c.category;
+    }
   };
 
   const std::string key;  // dimension values joined, as the index compares them
@@ -57,10 +66,11 @@ class EventCounters::LabelSet {
   std::atomic<uint64_t> unlisted_overflow{0};
 };
 
-EventCounters::EventCounters(const CodeTable& table, std::vector<Dimension> dimensions,
-                             std::string source_name, LabelSetBudget& budget)
-    : table_(table),
-      dimensions_(std::move(dimensions)),
+EventCounters::EventCounters(std::shared_ptr<const Model> model, std::string source_name,
+                             LabelSetBudget& budget)
+    : model_(std::move(model)),
+      table_(model_->table()),
+      dimensions_(model_->labels()),
       source_name_(std::move(source_name)),
       budget_(budget),
       uses_event_dimensions_([this] {
@@ -137,18 +147,17 @@ EventCounters::LabelSet& EventCounters::label_set_for(const Event& event) {
   for (Dimension d : dimensions_) {
     if (d == Dimension::source) continue;  // constant within this shard
     std::string_view value = dimension_value(d, event, source_name_);
-    key_buffer_ += value;
-    key_buffer_ += '\0';  // JSON strings we read are valid UTF-8 without raw NULs
+    LabelSetBudget::append_key(key_buffer_, value);
   }
   const uint64_t hash = std::hash<std::string_view>{}(key_buffer_);
   if (LabelSet* set = find_indexed(key_buffer_, hash)) return *set;
-  if (!budget_.try_take()) {
-    budget_.count_overflow_event();
-    return overflow_set();
-  }
   std::vector<std::string> values;
   values.reserve(dimensions_.size());
   for (Dimension d : dimensions_) values.emplace_back(dimension_value(d, event, source_name_));
+  if (!budget_.admit(values)) {
+    budget_.count_overflow_event();
+    return overflow_set();
+  }
   return create_label_set(key_buffer_, std::move(values));
 }
 
@@ -158,8 +167,7 @@ void EventCounters::count_disconnect(LabelSet& set, const Classification& classi
     return;
   }
   for (auto& entry : set.unlisted) {
-    if (entry->errcode == classification.errcode &&
-        entry->sub_errcode == classification.sub_errcode) {
+    if (entry->same(classification)) {
       bump(entry->count);
       return;
     }
@@ -171,6 +179,9 @@ void EventCounters::count_disconnect(LabelSet& set, const Classification& classi
   auto entry = std::make_unique<LabelSet::Unlisted>();
   entry->errcode = classification.errcode;
   entry->sub_errcode = classification.sub_errcode;
+  entry->errcode_known = classification.errcode_known;
+  entry->sub_errcode_known = classification.sub_errcode_known;
+  entry->category = classification.category;
   entry->count.store(1, std::memory_order_relaxed);
   std::lock_guard lock(structure_mutex_);
   set.unlisted.push_back(std::move(entry));
@@ -184,10 +195,13 @@ void EventCounters::snapshot(std::vector<CounterRow>& rows) const {
     // Built-in codes of the fixed set are exported even at 0 (rates and
     // alerts work before the first event); other sets only non-zero codes.
     const bool with_zeros = set.get() == fixed_set_;
-    auto add_disconnect = [&](std::string errcode, std::string sub, uint64_t value) {
+    auto add_disconnect = [&](std::string errcode, std::string sub, Category category,
+                              uint64_t value) {
       if (value == 0 && !with_zeros) return;
       CounterRow row;
       row.kind = CounterRow::Kind::disconnect;
+      row.source = source_name_;
+      row.category = model_->categories().name(category);
       row.errcode = std::move(errcode);
       row.sub_errcode = std::move(sub);
       row.label_values = set->values;
@@ -197,20 +211,24 @@ void EventCounters::snapshot(std::vector<CounterRow>& rows) const {
     for (uint32_t i = 0; i < table_.size(); ++i) {
       const CodeEntry& entry = table_.at(i);
       add_disconnect(std::to_string(entry.errcode), std::to_string(entry.sub_errcode),
-                     set->by_code[i].load(std::memory_order_relaxed));
+                     entry.category, set->by_code[i].load(std::memory_order_relaxed));
     }
     for (const auto& entry : set->unlisted) {
       uint64_t value = entry->count.load(std::memory_order_relaxed);
       if (value == 0) continue;
-      add_disconnect(std::to_string(entry->errcode), std::to_string(entry->sub_errcode), value);
+      add_disconnect(entry->errcode_known ? std::to_string(entry->errcode) : std::string(),
+                     entry->sub_errcode_known ? std::to_string(entry->sub_errcode) : std::string(),
+                     entry->category, value);
     }
     if (uint64_t value = set->unlisted_overflow.load(std::memory_order_relaxed); value > 0) {
-      add_disconnect(std::string(kOverflowLabelValue), std::string(kOverflowLabelValue), value);
+      add_disconnect(std::string(kOverflowLabelValue), std::string(kOverflowLabelValue),
+                     Category::unknown, value);
     }
     uint64_t pushes = set->pushes.load(std::memory_order_relaxed);
     if (pushes > 0 || with_zeros) {
       CounterRow row;
       row.kind = CounterRow::Kind::push;
+      row.source = source_name_;
       row.label_values = set->values;
       row.value = pushes;
       rows.push_back(std::move(row));

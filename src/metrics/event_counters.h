@@ -1,5 +1,7 @@
 #pragma once
-// The disconnect and push counters of one writer (a source's ingest thread).
+// The disconnect and push counters of one writer thread (a source's ingest
+// thread; a multi-threaded source takes one shard per thread), for one model:
+// a reload retires the shard into the registry's base and starts a new one.
 // Hot path: the writer resolves an event's label set (no lookup at all when
 // no dimension labels are configured) and bumps a relaxed atomic in a dense
 // per-code array — no lock, no map lookup per code. Scrapes and checkpoints
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "classify/classifier.h"
+#include "classify/model.h"
 #include "metrics/counter_row.h"
 #include "metrics/dimension.h"
 #include "metrics/label_set_budget.h"
@@ -26,7 +29,7 @@ class EventCounters {
   // Counters of one distinct combination of dimension label values.
   class LabelSet;
 
-  EventCounters(const CodeTable& table, std::vector<Dimension> dimensions, std::string source_name,
+  EventCounters(std::shared_ptr<const Model> model, std::string source_name,
                 LabelSetBudget& budget);
   ~EventCounters();
   EventCounters(const EventCounters&) = delete;
@@ -41,6 +44,8 @@ class EventCounters {
   void snapshot(std::vector<CounterRow>& rows) const;
 
   size_t label_set_count() const;
+  const std::string& source_name() const { return source_name_; }
+  const Model& model() const { return *model_; }
 
  private:
   LabelSet& create_label_set(std::string key, std::vector<std::string> values);
@@ -57,6 +62,7 @@ class EventCounters {
   LabelSet* find_indexed(std::string_view key, uint64_t hash) const;
   void insert_indexed(LabelSet* set, uint64_t hash);
 
+  const std::shared_ptr<const Model> model_;
   const CodeTable& table_;
   const std::vector<Dimension> dimensions_;
   const std::string source_name_;

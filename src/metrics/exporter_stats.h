@@ -1,18 +1,39 @@
 #pragma once
-// Exporter-wide self metrics that belong to no single source.
-#include <atomic>
-#include <cstdint>
+// Exporter-wide self metrics that belong to no single source, kept in a
+// prometheus-cpp Registry (a Collectable like every other part).
+#include <memory>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 namespace sdx {
 
-struct ExporterStats {
-  std::atomic<uint64_t> checkpoint_writes{0};
-  std::atomic<uint64_t> checkpoint_failures{0};
-  std::atomic<int64_t> last_checkpoint_timestamp{0};
-  std::atomic<uint64_t> checkpoint_corrupt_discarded{0};
-  std::atomic<int> config_last_reload_successful{1};
-  std::atomic<int64_t> config_last_reload_success_timestamp{0};
-  std::atomic<int64_t> start_time{0};
+class ExporterStats {
+ public:
+  ExporterStats();
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  prometheus::Counter& checkpoint_writes;
+  prometheus::Counter& checkpoint_failures;
+  prometheus::Gauge& last_checkpoint_timestamp;
+  prometheus::Counter& checkpoint_corrupt_discarded;
+  prometheus::Counter& checkpoint_positions_dropped;
+  prometheus::Gauge& config_last_reload_successful;
+  prometheus::Gauge& config_last_reload_success_timestamp;
+  prometheus::Counter& config_reloads;
+  prometheus::Counter& config_reload_failures;
+  prometheus::Counter& counters_dropped;
+  prometheus::Gauge& start_time;
+
+ private:
+  // Built first (constructor body order does not apply to references).
+  struct Holder {
+    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  };
+  explicit ExporterStats(Holder holder);
+  std::shared_ptr<prometheus::Registry> registry_;
 };
 
 }  // namespace sdx

@@ -1,31 +1,43 @@
 #pragma once
-// The exporter-wide cap on distinct dimension label sets (max_label_sets).
-// Shared by all counter shards so a flood of stream names cannot grow memory.
+// The exporter-wide cap on distinct dimension label sets (max_label_sets),
+// shared by every counter shard and by the label sets restored from a
+// checkpoint, so a flood of stream names cannot grow memory or the state
+// file. A label set is admitted once, whichever shard or restart sees it.
+// Only the creation of a new label set comes here, never a hot-path event.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 namespace sdx {
 
 class LabelSetBudget {
  public:
   explicit LabelSetBudget(size_t max_label_sets) : max_(max_label_sets) {}
-  // Takes one slot; false when the cap is reached.
-  bool try_take() {
-    size_t used = used_.load(std::memory_order_relaxed);
-    while (used < max_) {
-      if (used_.compare_exchange_weak(used, used + 1, std::memory_order_relaxed)) return true;
-    }
-    return false;
-  }
-  size_t used() const { return used_.load(std::memory_order_relaxed); }
-  size_t max() const { return max_; }
+
+  // True when this label set is already admitted or there is room for it.
+  bool admit(const std::vector<std::string>& label_values);
+  size_t used() const;
+  size_t max() const;
+  // A reload: forget every admitted set and take a new cap (the overflow
+  // count is a counter and keeps going).
+  void reset(size_t max_label_sets);
+
   void count_overflow_event() { overflow_events_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t overflow_events() const { return overflow_events_.load(std::memory_order_relaxed); }
 
+  // Length-prefixed, so no two different label sets share a key (a NUL or
+  // separator inside a value cannot make them collide).
+  static void append_key(std::string& key, std::string_view value);
+
  private:
-  const size_t max_;
-  std::atomic<size_t> used_{0};
+  mutable std::mutex mutex_;
+  size_t max_;
+  std::unordered_set<std::string> admitted_;
   std::atomic<uint64_t> overflow_events_{0};
 };
 

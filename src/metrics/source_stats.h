@@ -1,15 +1,19 @@
 #pragma once
-// Self-metric counters of one source, written by its ingest thread with
-// relaxed atomics and read by scrapes.
+// Self-metric counters of one source's event pipeline (events by result,
+// parse errors, resolutions, newest event), written by the pipeline's thread
+// with relaxed atomics and read by scrapes. They live as long as the source,
+// across reloads, so they never reset while the process runs.
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <prometheus/metric_family.h>
 
 #include "classify/classifier.h"
 #include "parse/parse_error.h"
-#include "sources/file_source.h"
 
 namespace sdx {
 
@@ -25,8 +29,8 @@ struct SourceStats {
   std::array<std::atomic<uint64_t>, kParseErrorCount> parse_errors{};
   std::array<std::atomic<uint64_t>, kResolutionCount> resolutions{};
   std::atomic<int64_t> last_event_timestamp{0};  // event_time of the newest event seen
-  FileSourceStats file;                          // type: file only
-  bool is_file_source = false;
+
+  void collect(std::vector<prometheus::MetricFamily>& out) const;
 };
 
 // Single-writer increment (see event_counters.cpp).

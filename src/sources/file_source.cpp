@@ -61,7 +61,7 @@ bool same_identity(const FilePosition& p, uint64_t dev, uint64_t ino) {
 
 struct FileSource::Impl {
   FileSourceOptions options;
-  LineSink& sink;
+  LineSink* sink;
   FileSourceStats& stats;
   std::vector<Tracked> files;
   std::vector<FilePosition> saved;  // restored, not yet claimed by a file
@@ -76,7 +76,7 @@ struct FileSource::Impl {
   uint64_t next_id = 1;
 
   Impl(FileSourceOptions o, LineSink& s, FileSourceStats& st)
-      : options(std::move(o)), sink(s), stats(st) {}
+      : options(std::move(o)), sink(&s), stats(st) {}
 
   Tracked* find(uint64_t dev, uint64_t ino) {
     for (Tracked& t : files) {
@@ -116,7 +116,7 @@ struct FileSource::Impl {
 
 uint64_t FileSource::Impl::read_file(Tracked& t, uint64_t budget) {
   int err = 0;
-  const uint64_t n = t.file->read_available(budget, sink, err);
+  const uint64_t n = t.file->read_available(budget, *sink, err);
   if (err != 0) {
     stats.read_errors.fetch_add(1, std::memory_order_relaxed);
     if (!t.read_error_logged) {
@@ -477,9 +477,55 @@ uint64_t FileSource::Impl::poll(uint64_t max_bytes) {
 FileSource::FileSource(FileSourceOptions options, LineSink& sink, FileSourceStats& stats)
     : impl_(std::make_unique<Impl>(std::move(options), sink, stats)) {}
 
+FileSource::FileSource(FileSourceOptions options, LineSink& sink)
+    : owned_stats_(std::make_unique<FileSourceStats>()),
+      impl_(std::make_unique<Impl>(std::move(options), sink, *owned_stats_)) {}
+
 FileSource::~FileSource() = default;
 
 const std::string& FileSource::name() const { return impl_->options.name; }
+
+void FileSource::attach(LineSink& sink) { impl_->sink = &sink; }
+
+std::string FileSource::identity_of(const std::vector<std::string>& paths) {
+  std::string identity = "file";
+  for (const auto& path : paths) identity += "\n" + path;
+  return identity;
+}
+
+SourceState FileSource::state() const {
+  SourceState state;
+  state.identity = identity_of(impl_->options.paths);
+  state.positions = positions();
+  return state;
+}
+
+void FileSource::collect(std::vector<prometheus::MetricFamily>& out) const {
+  using prometheus::MetricType;
+  const FileSourceStats& s = impl_->stats;
+  auto add = [&](std::string name, std::string help, MetricType type, uint64_t value) {
+    prometheus::MetricFamily family{
+        "stream_disconnect_exporter_" + std::move(name), std::move(help), type, {}};
+    prometheus::ClientMetric metric;
+    metric.label = {{"source", impl_->options.name}};
+    if (type == MetricType::Counter) {
+      metric.counter.value = static_cast<double>(value);
+    } else {
+      metric.gauge.value = static_cast<double>(value);
+    }
+    family.metric.push_back(std::move(metric));
+    out.push_back(std::move(family));
+  };
+  auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  add("bytes_read_total", "Bytes read from files.", MetricType::Counter, load(s.bytes_read));
+  add("files_followed", "Files currently followed.", MetricType::Gauge, load(s.files_followed));
+  add("file_rotations_total", "Followed names that came to point at a new file.",
+      MetricType::Counter, load(s.rotations));
+  add("file_truncations_total", "Followed files that shrank.", MetricType::Counter,
+      load(s.truncations));
+  add("file_read_errors_total", "Errors opening or reading files.", MetricType::Counter,
+      load(s.read_errors));
+}
 
 void FileSource::restore(const std::vector<FilePosition>& positions) {
   if (impl_->scanned_once) return;

@@ -12,6 +12,7 @@
 
 #include "sources/file_position.h"
 #include "sources/line_sink.h"
+#include "sources/source.h"
 
 namespace sdx {
 
@@ -37,32 +38,44 @@ struct FileSourceStats {
   std::atomic<uint64_t> read_errors{0};
 };
 
-class FileSource {
+class FileSource final : public Source {
  public:
+  // Self metrics in `stats` (owned by the caller; tests read them).
   FileSource(FileSourceOptions options, LineSink& sink, FileSourceStats& stats);
-  ~FileSource();
+  // Self metrics of its own.
+  FileSource(FileSourceOptions options, LineSink& sink);
+  ~FileSource() override;
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
-  const std::string& name() const;
+  const std::string& name() const override;
+  void attach(LineSink& sink) override;
 
   // Positions from the last checkpoint; call before the first poll().
   void restore(const std::vector<FilePosition>& positions);
+  void restore(const SourceState& state) override { restore(state.positions); }
+  SourceState state() const override;
+  // The configured paths, as written: what a renamed source is found by.
+  static std::string identity_of(const std::vector<std::string>& paths);
 
   // One pass: rescans the globs, notices rotation/truncation/deletion, and
   // reads new complete lines into the sink, at most ~max_bytes in total.
   // Returns the bytes read (0 = nothing new).
-  uint64_t poll(uint64_t max_bytes = UINT64_MAX);
+  uint64_t poll(uint64_t max_bytes) override;
+  uint64_t poll() { return poll(UINT64_MAX); }
+
+  void collect(std::vector<prometheus::MetricFamily>& out) const override;
 
   // Positions of every file followed (or finished but still present), for
   // the checkpoint. Consistent with the lines handed to the sink so far.
   std::vector<FilePosition> positions() const;
 
   // Directories that inotify should watch for this source's paths.
-  std::vector<std::string> watch_directories() const;
+  std::vector<std::string> watch_directories() const override;
 
  private:
   struct Impl;
+  std::unique_ptr<FileSourceStats> owned_stats_;
   std::unique_ptr<Impl> impl_;
 };
 

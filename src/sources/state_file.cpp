@@ -77,10 +77,7 @@ std::string render_body(const Checkpoint& cp) {
   out += "{\"version\":1,\"written_at\":";
   out += std::to_string(cp.written_at);
   out += ",\"positions\":{";
-  bool first_source = true;
-  for (const auto& [source, positions] : cp.positions) {
-    if (!first_source) out.push_back(',');
-    first_source = false;
+  auto append_key = [&out](const std::string& source) {
     // Object keys must be JSON strings: a non-UTF-8 source name is hex-encoded
     // behind a "hex:" marker, and a literal name starting with it gets one too.
     if (simdjson::validate_utf8(source.data(), source.size()) && !source.starts_with("hex:")) {
@@ -93,6 +90,13 @@ std::string render_body(const Checkpoint& cp) {
       }
       append_string(out, encoded);
     }
+  };
+  bool first_source = true;
+  for (const auto& [source, state] : cp.sources) {
+    const auto& positions = state.positions;
+    if (!first_source) out.push_back(',');
+    first_source = false;
+    append_key(source);
     out += ":[";
     bool first = true;
     for (const FilePosition& p : positions) {
@@ -108,6 +112,19 @@ std::string render_body(const Checkpoint& cp) {
       out += "\",\"fingerprint_length\":" + std::to_string(p.fingerprint_length) + "}";
     }
     out.push_back(']');
+  }
+  // Identity and cursor: optional, so a state file of the first format reads.
+  out += "},\"source_state\":{";
+  first_source = true;
+  for (const auto& [source, state] : cp.sources) {
+    if (!first_source) out.push_back(',');
+    first_source = false;
+    append_key(source);
+    out += ":{\"identity\":";
+    append_string(out, state.identity);
+    out += ",\"cursor\":";
+    append_string(out, state.cursor);
+    out.push_back('}');
   }
   out += "},\"counters\":[";
   bool first = true;
@@ -237,16 +254,18 @@ CheckpointLoad parse_checkpoint(const std::string& path, const std::string& data
   if (top["positions"].get_object().get(sources)) {
     return corrupt(path + ": positions is not an object");
   }
+  auto source_key = [](std::string_view key, std::string& source) {
+    source.assign(key);
+    return !key.starts_with("hex:") || decode_hex(key.substr(4), source);
+  };
   for (auto field : sources) {
-    std::string source(field.key);
-    if (source.starts_with("hex:") && !decode_hex(field.key.substr(4), source)) {
-      return corrupt(path + ": bad hex-encoded source name");
-    }
+    std::string source;
+    if (!source_key(field.key, source)) return corrupt(path + ": bad hex-encoded source name");
     simdjson::dom::array list;
     if (field.value.get_array().get(list)) {
       return corrupt(path + ": positions of a source are not an array");
     }
-    std::vector<FilePosition>& out = r.checkpoint.positions[source];
+    std::vector<FilePosition>& out = r.checkpoint.sources[source].positions;
     for (simdjson::dom::element item : list) {
       simdjson::dom::object obj;
       FilePosition p;
@@ -261,6 +280,19 @@ CheckpointLoad parse_checkpoint(const std::string& path, const std::string& data
       }
       p.fingerprint_length = static_cast<uint32_t>(fp_length);
       out.push_back(std::move(p));
+    }
+  }
+  simdjson::dom::object states;
+  if (top["source_state"].get_object().get(states) == simdjson::SUCCESS) {
+    for (auto field : states) {
+      std::string source;
+      simdjson::dom::object obj;
+      if (!source_key(field.key, source)) return corrupt(path + ": bad hex-encoded source name");
+      SourceState& state = r.checkpoint.sources[source];
+      if (field.value.get_object().get(obj) || !read_string(obj["identity"], state.identity) ||
+          !read_string(obj["cursor"], state.cursor)) {
+        return corrupt(path + ": malformed source state");
+      }
     }
   }
   simdjson::dom::array counters;

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "sources/file_position.h"
+#include "sources/source.h"
 
 namespace sdx {
 
 struct Checkpoint {
-  // source name -> positions of its files
-  std::map<std::string, std::vector<FilePosition>> positions;
+  // source name -> its state (file positions, identity, cursor)
+  std::map<std::string, SourceState> sources;
   // counter key (opaque, encoded by metrics/) -> value
   std::vector<std::pair<std::string, uint64_t>> counters;
   int64_t written_at = 0;  // unix seconds

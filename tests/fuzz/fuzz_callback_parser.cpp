@@ -67,9 +67,18 @@ const sdx::CodeTable& table() {
 // A listed answer names a row holding exactly the codes it reports.
 void check_row(const sdx::Classification& c) {
   const bool listed = c.resolution != sdx::Resolution::unlisted &&
-                      c.resolution != sdx::Resolution::unmatched_message;
+                      c.resolution != sdx::Resolution::unmatched_message &&
+                      c.resolution != sdx::Resolution::category_from_message;
   SDX_FUZZ_CHECK(c.index.has_value() == listed);
+  // Only a shared-category match leaves a code unknown, and it names a category.
+  SDX_FUZZ_CHECK((c.errcode_known && c.sub_errcode_known) ||
+                 c.resolution == sdx::Resolution::category_from_message ||
+                 c.resolution == sdx::Resolution::unmatched_message);
+  if (c.resolution == sdx::Resolution::category_from_message) {
+    SDX_FUZZ_CHECK(c.category != sdx::Category::unknown);
+  }
   if (!c.index) return;
+  SDX_FUZZ_CHECK(c.category == table().at(*c.index).category);
   SDX_FUZZ_CHECK(*c.index < table().size());
   const sdx::CodeEntry& entry = table().at(*c.index);
   SDX_FUZZ_CHECK(entry.errcode == c.errcode && entry.sub_errcode == c.sub_errcode);
@@ -95,7 +104,8 @@ void check_classify_message(const sdx::Classifier& classifier, std::string_view 
   const sdx::Classification c = classifier.classify_message(message);
   check_row(c);
   SDX_FUZZ_CHECK(c.resolution == sdx::Resolution::from_message ||
-                 c.resolution == sdx::Resolution::unmatched_message);
+                 c.resolution == sdx::Resolution::unmatched_message ||
+                 c.resolution == sdx::Resolution::category_from_message);
 }
 
 // The normal form: valid UTF-8, no ASCII upper case, punctuation or spaces,

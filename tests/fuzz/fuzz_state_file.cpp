@@ -47,19 +47,24 @@ bool same_positions(const sdx::FilePosition& a, const sdx::FilePosition& b) {
 
 bool same_checkpoint(const sdx::Checkpoint& a, const sdx::Checkpoint& b) {
   if (a.written_at != b.written_at || a.counters != b.counters) return false;
-  if (a.positions.size() != b.positions.size()) return false;
-  for (auto ia = a.positions.begin(), ib = b.positions.begin(); ia != a.positions.end();
-       ++ia, ++ib) {
-    if (ia->first != ib->first || ia->second.size() != ib->second.size()) return false;
-    for (size_t i = 0; i < ia->second.size(); ++i) {
-      if (!same_positions(ia->second[i], ib->second[i])) return false;
+  if (a.sources.size() != b.sources.size()) return false;
+  for (auto ia = a.sources.begin(), ib = b.sources.begin(); ia != a.sources.end(); ++ia, ++ib) {
+    const auto& pa = ia->second.positions;
+    const auto& pb = ib->second.positions;
+    if (ia->first != ib->first || ia->second.identity != ib->second.identity ||
+        ia->second.cursor != ib->second.cursor || pa.size() != pb.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < pa.size(); ++i) {
+      if (!same_positions(pa[i], pb[i])) return false;
     }
   }
   return true;
 }
 
 bool same_row(const sdx::CounterRow& a, const sdx::CounterRow& b) {
-  return a.kind == b.kind && a.errcode == b.errcode && a.sub_errcode == b.sub_errcode &&
+  return a.kind == b.kind && a.source == b.source && a.category == b.category &&
+         a.errcode == b.errcode && a.sub_errcode == b.sub_errcode &&
          a.label_values == b.label_values && a.value == b.value;
 }
 
@@ -67,17 +72,29 @@ bool same_row(const sdx::CounterRow& a, const sdx::CounterRow& b) {
 // of a parsed row is canonical: it parses back to the same row and key.
 void check_key(std::string_view key) {
   sdx::CounterRow row;
-  if (!sdx::CounterRow::from_key(key, 42, row)) return;
+  std::vector<std::string> names;
+  bool legacy = false;
+  if (!sdx::CounterRow::from_key(key, 42, row, names, legacy)) return;
   SDX_FUZZ_CHECK(row.value == 42);
-  SDX_FUZZ_CHECK((row.kind == sdx::CounterRow::Kind::disconnect) == (key[0] == 'd'));
+  SDX_FUZZ_CHECK((row.kind == sdx::CounterRow::Kind::disconnect) ==
+                 (key[0] == 'd' || key[0] == 'D'));
+  SDX_FUZZ_CHECK(legacy == (key[0] == 'd' || key[0] == 'p'));
   if (row.kind == sdx::CounterRow::Kind::push) {
     SDX_FUZZ_CHECK(row.errcode.empty() && row.sub_errcode.empty());
   }
-  const std::string canonical = row.key();
+  if (legacy) return;  // key() writes the current format only
+  std::vector<sdx::Dimension> dims;
+  for (const auto& name : names) {
+    auto dimension = sdx::dimension_from_name(name);
+    if (!dimension) return;  // only configured label names are ever written
+    dims.push_back(*dimension);
+  }
+  const std::string canonical = row.key(dims);
   sdx::CounterRow again;
-  SDX_FUZZ_CHECK(sdx::CounterRow::from_key(canonical, 42, again));
-  SDX_FUZZ_CHECK(same_row(row, again));
-  SDX_FUZZ_CHECK(again.key() == canonical);
+  std::vector<std::string> names_again;
+  SDX_FUZZ_CHECK(sdx::CounterRow::from_key(canonical, 42, again, names_again, legacy));
+  SDX_FUZZ_CHECK(same_row(row, again) && names_again == names);
+  SDX_FUZZ_CHECK(again.key(dims) == canonical);
 }
 
 void write_file(const std::string& path, std::string_view bytes) {

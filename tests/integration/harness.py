@@ -390,20 +390,24 @@ class Messages:
             self.zh[(e, s)] = zh
             self.en[(e, s)] = en
 
-    def resolve_sub(self, errcode, errmsg):
-        """Step 2 of DESIGN's resolution: the unique sub-code of `errcode`
-        whose Chinese or English message equals errmsg after normalising,
-        else None."""
+    def matching_subs(self, errcode, errmsg):
+        """The non-zero sub-codes of `errcode` whose Chinese or English
+        message equals errmsg after normalising."""
         if not isinstance(errmsg, str):
-            return None
+            return set()
         want = normalise_message(errmsg)
         if not want:
-            return None
+            return set()
         hits = set()
         for table in (self.zh, self.en):
             for (e, s), msg in table.items():
                 if e == errcode and s != 0 and normalise_message(msg) == want:
                     hits.add(s)
+        return hits
+
+    def resolve_sub(self, errcode, errmsg):
+        """Step 2 of DESIGN's resolution: the unique matching sub-code, else None."""
+        hits = self.matching_subs(errcode, errmsg)
         return hits.pop() if len(hits) == 1 else None
 
 
@@ -413,8 +417,12 @@ def resolve(ev, messages=None):
     if "sub_errcode" in ev and ev["sub_errcode"] is not None:
         sub = int(ev["sub_errcode"])
     elif errcode in (18, 21):
-        sub = messages.resolve_sub(errcode, ev.get("errmsg")) if messages else None
-        sub = sub if sub is not None else 0
+        hits = messages.matching_subs(errcode, ev.get("errmsg")) if messages else set()
+        categories = {category_of(errcode, s) for s in hits}
+        if len(hits) > 1 and len(categories) == 1:
+            # Several sub-codes of one category: counted in it, sub-code unknown ("").
+            return errcode, "", categories.pop()
+        sub = hits.pop() if len(hits) == 1 else 0
     else:
         sub = 0
     return errcode, sub, category_of(errcode, sub)

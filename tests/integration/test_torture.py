@@ -91,8 +91,8 @@ def torture_args():
 
 
 class CachedMessages:
-    """harness.Messages with resolve_sub memoised (it normalises every
-    message of the table per call; the generator calls it ~10^4 times)."""
+    """harness.Messages with its look-ups memoised (they normalise every
+    message of the table per call; the generator calls them ~10^4 times)."""
 
     def __init__(self, messages):
         self.messages = messages
@@ -105,6 +105,12 @@ class CachedMessages:
         if k not in self._cache:
             self._cache[k] = self.messages.resolve_sub(errcode, errmsg)
         return self._cache[k]
+
+    def matching_subs(self, errcode, errmsg):
+        k = ("subs", errcode, errmsg)
+        if k not in self._cache:
+            self._cache[k] = frozenset(self.messages.matching_subs(errcode, errmsg))
+        return set(self._cache[k])
 
 
 # ---------------------------------------------------------------- the stream of lines
@@ -204,7 +210,9 @@ def counts_of(samples):
     out = {}
     for labels, v in h.series(samples, "stream_disconnects_by_code_total"):
         if v:
-            out[("d", int(labels["errcode"]), int(labels["sub_errcode"]), labels["category"])] = int(v)
+            # A code known only by category (several sub-codes matched) is "".
+            code = [int(labels[k]) if labels[k] else "" for k in ("errcode", "sub_errcode")]
+            out[("d", code[0], code[1], labels["category"])] = int(v)
     p = int(h.total(samples, "stream_pushes_total"))
     if p:
         out[("p",)] = p

@@ -121,14 +121,30 @@ TEST_CASE("18 without sub-code: recovered from Chinese, English and odd spelling
   }
 }
 
-TEST_CASE("18 with an unknown or ambiguous message falls back to push_rejected", "[classify]") {
+TEST_CASE("18 with a message shared by sub-codes of one category counts in it", "[classify]") {
+  Fixture f;
+  const std::pair<const char*, Category> cases[] = {
+      {"CSS system internal error.", Category::internal_error},       // 18/100..104
+      {"直播系统内部错误", Category::internal_error},                 // 18/100..104
+      {"Your CSS services have been suspended.", Category::account},  // 18/201 and 18/203
+  };
+  for (const auto& [message, category] : cases) {
+    INFO(message);
+    auto result = f.classifier.classify(18, std::nullopt, message);
+    CHECK(result.resolution == Resolution::category_from_message);
+    CHECK(result.category == category);
+    CHECK_FALSE(result.index);
+    CHECK(result.errcode == 18);
+    CHECK(result.errcode_known);
+    CHECK_FALSE(result.sub_errcode_known);  // exported as sub_errcode=""
+  }
+}
+
+TEST_CASE("18 with an unknown message falls back to push_rejected", "[classify]") {
   Fixture f;
   const char* messages[] = {
       "",
-      "CSS system internal error.",              // 18/100..104
-      "直播系统内部错误",                        // 18/100..104
-      "Your CSS services have been suspended.",  // 18/201 and 18/203
-      "push url maybe invalid",                  // legacy, names no sub-code
+      "push url maybe invalid",  // legacy, names no sub-code
       "something nobody documented",
   };
   for (const char* message : messages) {
@@ -238,13 +254,24 @@ TEST_CASE("classify_message resolves StopReason text only on a unique match", "[
   // says 推流客户端主动断流 / "The push client stopped the stream." (and older
   // "...actively stopped the push."), and even the exact table text is shared
   // by 1, 2, 3, 4 and 35. So they match no single row: unknown, not guessed.
-  for (const char* reason : {"客户端主动断流", "The client interrupted the stream",
-                             "推流客户端主动断流", "The push client stopped the stream."}) {
+  for (const char* reason : {"客户端主动断流", "The client interrupted the stream"}) {
     INFO(reason);
     auto result = f.classifier.classify_message(reason);
     CHECK(result.resolution == Resolution::unmatched_message);
     CHECK_FALSE(result.index);
-    CHECK(f.category(result) == Category::unknown);
+    CHECK(result.category == Category::unknown);
+    CHECK_FALSE(result.errcode_known);
+  }
+  // The exact table text shared by 1, 2, 3, 4 and 35 (all client_closed):
+  // that category, with both codes left empty.
+  for (const char* reason : {"推流客户端主动断流", "The push client stopped the stream."}) {
+    INFO(reason);
+    auto result = f.classifier.classify_message(reason);
+    CHECK(result.resolution == Resolution::category_from_message);
+    CHECK_FALSE(result.index);
+    CHECK(result.category == Category::client_closed);
+    CHECK_FALSE(result.errcode_known);
+    CHECK_FALSE(result.sub_errcode_known);
   }
 
   // Wordings that belong to one row resolve to its codes.

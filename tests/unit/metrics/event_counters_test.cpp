@@ -22,10 +22,16 @@ std::map<std::string, uint64_t> rows_by_name(const EventCounters& counters) {
   return out;
 }
 
+std::shared_ptr<const Model> test_model(std::vector<Dimension> labels) {
+  return Model::build(ModelSettings{{}, {}, std::move(labels), 1000});
+}
+
 Classification listed(const CodeTable& table, int64_t errcode, int64_t sub) {
   auto index = table.find(errcode, sub);
   REQUIRE(index.has_value());
-  return Classification{index, errcode, sub, Resolution::table};
+  Classification c{index, errcode, sub, Resolution::table};
+  c.category = table.at(*index).category;
+  return c;
 }
 
 }  // namespace
@@ -33,7 +39,7 @@ Classification listed(const CodeTable& table, int64_t errcode, int64_t sub) {
 TEST_CASE("without dimensions every code is exported from the start", "[metrics]") {
   CodeTable table = CodeTable::builtin();
   LabelSetBudget budget(10);
-  EventCounters counters(table, {}, "src", budget);
+  EventCounters counters(test_model({}), "src", budget);
   auto rows = rows_by_name(counters);
   CHECK(rows.size() == table.size() + 1);  // every code + pushes
   CHECK(rows.at("18/202") == 0);
@@ -52,7 +58,7 @@ TEST_CASE("without dimensions every code is exported from the start", "[metrics]
 TEST_CASE("unlisted codes keep their codes, bounded", "[metrics]") {
   CodeTable table = CodeTable::builtin();
   LabelSetBudget budget(10);
-  EventCounters counters(table, {}, "src", budget);
+  EventCounters counters(test_model({}), "src", budget);
   Event event;
   auto& set = counters.label_set_for(event);
   counters.count_disconnect(set, Classification{std::nullopt, 99, 0, Resolution::unlisted});
@@ -83,7 +89,7 @@ TEST_CASE("unlisted codes keep their codes, bounded", "[metrics]") {
 TEST_CASE("dimension labels split counts and overflow past the cap", "[metrics]") {
   CodeTable table = CodeTable::builtin();
   LabelSetBudget budget(2);
-  EventCounters counters(table, {Dimension::source, Dimension::domain}, "cb", budget);
+  EventCounters counters(test_model({Dimension::source, Dimension::domain}), "cb", budget);
   Event a;
   a.domain = "a.example.com";
   Event b;
@@ -110,8 +116,8 @@ TEST_CASE("dimension labels split counts and overflow past the cap", "[metrics]"
 TEST_CASE("the budget is shared between shards", "[metrics]") {
   CodeTable table = CodeTable::builtin();
   LabelSetBudget budget(1);
-  EventCounters one(table, {Dimension::stream}, "one", budget);
-  EventCounters two(table, {Dimension::stream}, "two", budget);
+  EventCounters one(test_model({Dimension::stream}), "one", budget);
+  EventCounters two(test_model({Dimension::stream}), "two", budget);
   Event s1;
   s1.stream = "s1";
   Event s2;
@@ -126,7 +132,7 @@ TEST_CASE("the budget is shared between shards", "[metrics]") {
 TEST_CASE("thousands of label sets are found again after the index grows", "[metrics]") {
   CodeTable table = CodeTable::builtin();
   LabelSetBudget budget(5000);
-  EventCounters counters(table, {Dimension::stream}, "src", budget);
+  EventCounters counters(test_model({Dimension::stream}), "src", budget);
   std::vector<std::string> names;
   for (int i = 0; i < 5000; ++i) names.push_back("stream_" + std::to_string(i));
   for (int round = 0; round < 3; ++round) {
@@ -141,4 +147,50 @@ TEST_CASE("thousands of label sets are found again after the index grows", "[met
   CHECK(rows.at("push|stream_0") == 3);
   CHECK(rows.at("push|stream_4999") == 3);
   CHECK(rows.count("push|__overflow__") == 0);
+}
+
+TEST_CASE("label values with NULs or separators never share a series", "[metrics]") {
+  LabelSetBudget budget(10);
+  EventCounters counters(test_model({Dimension::domain, Dimension::app}), "src", budget);
+  Event a;
+  a.domain = std::string_view("x\0", 2);
+  a.app = "y";
+  Event b;
+  b.domain = "x";
+  b.app = std::string_view("\0y", 2);
+  counters.count_push(counters.label_set_for(a));
+  counters.count_push(counters.label_set_for(b));
+  counters.count_push(counters.label_set_for(b));
+  CHECK(counters.label_set_count() == 2);
+  CHECK(budget.used() == 2);
+  auto rows = rows_by_name(counters);
+  CHECK(rows.at("push|" + std::string("x\0", 2) + "|y") == 1);
+  CHECK(rows.at("push|x|" + std::string("\0y", 2)) == 2);
+}
+
+TEST_CASE("a series keeps the category it was counted in", "[metrics]") {
+  LabelSetBudget budget(10);
+  EventCounters counters(test_model({}), "src", budget);
+  Event event;
+  auto& set = counters.label_set_for(event);
+  Classification partial{std::nullopt, 18, 0, Resolution::category_from_message};
+  partial.category = Category::internal_error;
+  partial.sub_errcode_known = false;
+  counters.count_disconnect(set, partial);
+  Classification message_only{std::nullopt, 0, 0, Resolution::category_from_message};
+  message_only.category = Category::client_closed;
+  message_only.errcode_known = false;
+  message_only.sub_errcode_known = false;
+  counters.count_disconnect(set, message_only);
+  counters.count_disconnect(set, message_only);
+  std::vector<CounterRow> rows;
+  counters.snapshot(rows);
+  std::map<std::string, uint64_t> by_series;
+  for (const auto& row : rows) {
+    if (row.kind == CounterRow::Kind::disconnect && row.value > 0) {
+      by_series[row.errcode + "/" + row.sub_errcode + "/" + row.category] = row.value;
+    }
+  }
+  CHECK(by_series ==
+        std::map<std::string, uint64_t>{{"18//internal_error", 1}, {"//client_closed", 2}});
 }

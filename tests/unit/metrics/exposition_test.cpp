@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <prometheus/metric_family.h>
+
+#include "metrics/metrics_registry.h"
+
 using namespace sdx;
 
 namespace {
@@ -10,28 +14,33 @@ bool has_line(const std::string& text, const std::string& line) {
   return text.find("\n" + line + "\n") != std::string::npos;
 }
 
-void count(MetricsRegistry& registry, EventCounters& counters, int64_t errcode, int64_t sub,
-           int times) {
-  auto index = registry.table().find(errcode, sub);
-  REQUIRE(index);
+std::shared_ptr<const Model> test_model(std::vector<Dimension> labels = {},
+                                        std::vector<std::string> categories = {},
+                                        std::vector<CodeEntry> codes = {}) {
+  return Model::build(
+      ModelSettings{std::move(categories), std::move(codes), std::move(labels), 100});
+}
+
+void count(EventCounters& counters, int64_t errcode, int64_t sub, int times, Event event = {}) {
   for (int i = 0; i < times; ++i) {
-    Event event;
-    counters.count_disconnect(counters.label_set_for(event),
-                              Classification{index, errcode, sub, Resolution::table});
+    Classification c = counters.model().classifier().classify(errcode, sub, "");
+    counters.count_disconnect(counters.label_set_for(event), c);
   }
+}
+
+std::string render(const MetricsRegistry& registry) {
+  return render_exposition(*registry.model(), registry.rows(), {});
 }
 
 }  // namespace
 
 TEST_CASE("exposition sums codes into categories and exports every code at zero", "[metrics]") {
-  CodeTable table = CodeTable::builtin();
-  MetricsRegistry registry(table, {}, 100);
-  auto& counters = registry.add_counters("callbacks");
-  registry.add_source_stats("callbacks");
-  count(registry, counters, 18, 500, 2);
-  count(registry, counters, 19, 0, 3);  // 19 is auth too
-  count(registry, counters, 1, 0, 1);
-  std::string text = render_exposition(registry);
+  MetricsRegistry registry(test_model());
+  auto counters = registry.add_counters("callbacks");
+  count(*counters, 18, 500, 2);
+  count(*counters, 19, 0, 3);  // 19 is auth too
+  count(*counters, 1, 0, 1);
+  std::string text = render(registry);
 
   CHECK(has_line(text, R"(stream_disconnects_total{category="auth"} 5)"));
   CHECK(has_line(text, R"(stream_disconnects_total{category="client_closed"} 1)"));
@@ -51,47 +60,31 @@ TEST_CASE("exposition sums codes into categories and exports every code at zero"
        ++at) {
     ++info_series;
   }
-  CHECK(info_series == table.size());
-  CHECK(text.find(R"(reason=")") != std::string::npos);
+  CHECK(info_series == registry.model()->table().size());
   CHECK(text.find(R"(message_zh="账号欠费，您的直播服务已被暂时关停，请及时充值")") !=
         std::string::npos);
 }
 
-TEST_CASE("restored counters add to live counts", "[metrics]") {
-  CodeTable table = CodeTable::builtin();
-  MetricsRegistry registry(table, {}, 100);
-  auto& counters = registry.add_counters("callbacks");
-  CounterRow saved;
-  saved.errcode = "18";
-  saved.sub_errcode = "202";
-  CounterRow mismatched = saved;
-  mismatched.label_values = {"extra"};  // labels no longer configured
-  CHECK(registry.restore({{saved.key(), 40}, {mismatched.key(), 5}, {"garbage", 1}}) == 2);
-  count(registry, counters, 18, 202, 2);
-  std::string text = render_exposition(registry);
-  CHECK(has_line(text, R"(stream_disconnects_total{category="arrears"} 42)"));
-  auto saved_again = MetricsRegistry::checkpoint_counters(registry.merged_rows());
-  bool found = false;
-  for (const auto& [key, value] : saved_again) {
-    if (key == saved.key()) {
-      found = true;
-      CHECK(value == 42);
-    }
-  }
-  CHECK(found);
+TEST_CASE("sources are summed unless source is a label", "[metrics]") {
+  MetricsRegistry registry(test_model());
+  count(*registry.add_counters("one"), 18, 202, 2);
+  count(*registry.add_counters("two"), 18, 202, 3);
+  CHECK(has_line(render(registry), R"(stream_disconnects_total{category="arrears"} 5)"));
+
+  MetricsRegistry by_source(test_model({Dimension::source}));
+  count(*by_source.add_counters("one"), 18, 202, 2);
+  count(*by_source.add_counters("two"), 18, 202, 3);
+  const std::string text = render(by_source);
+  CHECK(has_line(text, R"(stream_disconnects_total{source="one",category="arrears"} 2)"));
+  CHECK(has_line(text, R"(stream_disconnects_total{source="two",category="arrears"} 3)"));
 }
 
 TEST_CASE("with per-event dimensions only observed categories are exported", "[metrics]") {
-  CodeTable table = CodeTable::builtin();
-  MetricsRegistry registry(table, {Dimension::domain}, 100);
-  auto& counters = registry.add_counters("callbacks");
+  MetricsRegistry registry(test_model({Dimension::domain}));
   Event event;
   event.domain = "a.example.com";
-  auto index = table.find(18, 202);
-  REQUIRE(index);
-  counters.count_disconnect(counters.label_set_for(event),
-                            Classification{index, 18, 202, Resolution::table});
-  std::string text = render_exposition(registry);
+  count(*registry.add_counters("callbacks"), 18, 202, 1, event);
+  std::string text = render(registry);
   CHECK(has_line(text, R"(stream_disconnects_total{domain="a.example.com",category="arrears"} 1)"));
   const bool zero_auth_exported =
       text.find(R"(stream_disconnects_total{domain="a.example.com",category="auth"})") !=
@@ -100,4 +93,53 @@ TEST_CASE("with per-event dimensions only observed categories are exported", "[m
   CHECK(has_line(
       text,
       R"(stream_disconnects_by_code_total{domain="a.example.com",errcode="18",sub_errcode="202",category="arrears"} 1)"));
+}
+
+TEST_CASE("declared categories are exported and named in the info metric", "[metrics]") {
+  CodeEntry codec;
+  codec.errcode = 40;
+  codec.category = static_cast<Category>(kCategoryCount);  // the first declared one
+  codec.reason = "bad_codec";
+  MetricsRegistry registry(test_model({}, {"transcoding"}, {codec}));
+  count(*registry.add_counters("callbacks"), 40, 0, 2);
+  const std::string text = render(registry);
+  CHECK(has_line(text, R"(stream_disconnects_total{category="transcoding"} 2)"));
+  CHECK(has_line(
+      text,
+      R"(stream_disconnects_by_code_total{errcode="40",sub_errcode="0",category="transcoding"} 2)"));
+  CHECK(
+      text.find(
+          R"(stream_disconnect_code_info{errcode="40",sub_errcode="0",category="transcoding",reason="bad_codec")") !=
+      std::string::npos);
+}
+
+TEST_CASE("self metrics of several parts merge into one family each", "[metrics]") {
+  struct Part final : prometheus::Collectable {
+    std::string source;
+    explicit Part(std::string s) : source(std::move(s)) {}
+    std::vector<prometheus::MetricFamily> Collect() const override {
+      prometheus::MetricFamily family{"stream_disconnect_exporter_things_total",
+                                      "Things.",
+                                      prometheus::MetricType::Counter,
+                                      {}};
+      prometheus::ClientMetric metric;
+      metric.label = {{"source", source}};
+      metric.counter.value = 1;
+      family.metric.push_back(metric);
+      return {family};
+    }
+  };
+  MetricsRegistry registry(test_model());
+  const std::string text =
+      render_exposition(*registry.model(), registry.rows(),
+                        {std::make_shared<Part>("a"), std::make_shared<Part>("b")});
+  size_t type_lines = 0;
+  for (size_t at = 0;
+       (at = text.find("# TYPE stream_disconnect_exporter_things_total", at)) != std::string::npos;
+       ++at) {
+    ++type_lines;
+  }
+  CHECK(type_lines == 1);
+  CHECK(has_line(text, R"(stream_disconnect_exporter_things_total{source="a"} 1)"));
+  CHECK(has_line(text, R"(stream_disconnect_exporter_things_total{source="b"} 1)"));
 }

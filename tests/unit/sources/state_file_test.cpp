@@ -31,14 +31,16 @@ Checkpoint sample() {
   p.offset = 123456789012345ULL;
   p.fingerprint = 0x0123456789abcdefULL;
   p.fingerprint_length = 1024;
-  cp.positions["callbacks-log"] = {p};
+  cp.sources["callbacks-log"].positions = {p};
   FilePosition q;
   q.path = std::string("/odd/\"quoted\"\\back\nslash\x01\xff\xfe", 28);
-  cp.positions["callbacks-log"].push_back(q);
-  cp.positions["empty"] = {};
-  cp.positions[std::string("bad\xc3", 4)] = {p};
-  cp.positions["hex:looks-encoded"] = {q};
-  cp.positions["断流"] = {p};
+  cp.sources["callbacks-log"].positions.push_back(q);
+  cp.sources["callbacks-log"].identity = "file\n/var/log/live/callbacks-*.jsonl";
+  cp.sources["empty"].cursor = std::string("cursor \xff\0", 9);
+  cp.sources["empty"].positions = {};
+  cp.sources[std::string("bad\xc3", 4)].positions = {p};
+  cp.sources["hex:looks-encoded"].positions = {q};
+  cp.sources["断流"].positions = {p};
   cp.counters = {
       {"stream_disconnects_total|category=arrears", 42},
       {"", 0},
@@ -58,11 +60,14 @@ bool same(const FilePosition& a, const FilePosition& b) {
 
 void check_equal(const Checkpoint& a, const Checkpoint& b) {
   CHECK(a.written_at == b.written_at);
-  REQUIRE(a.positions.size() == b.positions.size());
-  for (const auto& [name, list] : a.positions) {
+  REQUIRE(a.sources.size() == b.sources.size());
+  for (const auto& [name, state] : a.sources) {
     INFO("source " << name);
-    REQUIRE(b.positions.count(name) == 1);
-    const auto& other = b.positions.at(name);
+    REQUIRE(b.sources.count(name) == 1);
+    CHECK(state.identity == b.sources.at(name).identity);
+    CHECK(state.cursor == b.sources.at(name).cursor);
+    const auto& list = state.positions;
+    const auto& other = b.sources.at(name).positions;
     REQUIRE(list.size() == other.size());
     for (size_t i = 0; i < list.size(); ++i) CHECK(same(list[i], other[i]));
   }
