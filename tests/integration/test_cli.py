@@ -92,6 +92,39 @@ def main():
                       % (what, col, sorted(cols) if cols else ">= 1"))
             h.require(mention in err, "%s: stderr does not mention %r: %s" % (what, mention, err.strip()))
 
+    def config_check_every_error():
+        path = os.path.join(work, "many_errors.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("state_fil: /tmp/x.json\n"
+                    "labels: [domain, colour]\n"
+                    "sources:\n"
+                    "  - {name: a, type: file, paths: [a.log], start_at: later}\n"
+                    "  - {name: b, type: file, paths: [b.log], format: xml}\n"
+                    "categories: [transcoding]\n"
+                    "codes:\n"
+                    "  - {errcode: 40, category: transcodng, reason: bad_codec}\n")
+        r = h.run([args.binary, "--config.file=" + path, "--config.check"], cwd=work, timeout=20)
+        err = r.stderr.decode("utf-8", errors="replace")
+        h.require(r.returncode == 2, "exit code %s, want 2: %s" % (r.returncode, err))
+        want = [
+            path + ':1:1: unknown key "state_fil" (expected one of: state_file, labels, max_label_sets, '
+                   'checkpoint_interval, poll_interval, max_line_bytes, sources, categories, codes)',
+            path + ':2:18: unknown label "colour" in "labels" (expected one of: source, domain, app, appid, stream)',
+            path + ':4:53: "start_at" in source "a" must be "beginning" or "end", got "later"',
+            path + ':5:51: unknown source format "xml" in source "b" (expected one of: ',
+            path + ':8:29: unknown category "transcodng" in codes entry #1 (expected one of: ',
+            "error: invalid configuration %s (5 errors)" % path,
+        ]
+        lines = err.strip().splitlines()
+        h.require(len(lines) == len(want), "want %d lines, got:\n%s" % (len(want), err))
+        for got, expected in zip(lines, want):
+            h.require(got.startswith(expected), "line\n  %s\nwant\n  %s" % (got, expected))
+        missing = os.path.join(work, "no-such-config.yaml")
+        r = h.run([args.binary, "--config.file=" + missing, "--config.check"], cwd=work, timeout=20)
+        err = r.stderr.decode("utf-8", errors="replace").strip()
+        h.require(r.returncode == 2 and err == "error: cannot read config file %s: No such file or directory"
+                  % missing, "missing file: exit %s: %r" % (r.returncode, err))
+
     def once_example():
         r = h.run([args.binary, "--config.file=examples/config.yaml", "--once"], cwd=args.source_dir, timeout=60)
         h.require(r.returncode == 0, "--once exited %s: %s" % (r.returncode, r.stderr.decode(errors="replace")))
@@ -215,6 +248,7 @@ def main():
 
     checks.run("--version", version_flag)
     checks.run("--config.check examples/config.yaml", config_check_example)
+    checks.run("--config.check reports every error, each as file:line:column", config_check_every_error)
     for name, text, line, cols, mention in INVALID:
         checks.run("invalid config: " + name, invalid_config, name, text, line, cols, mention)
     checks.run("--once on examples/config.yaml", once_example)
