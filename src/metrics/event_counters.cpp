@@ -9,6 +9,9 @@ namespace {
 // "__overflow__" code so garbage codes cannot grow memory.
 constexpr size_t kMaxUnlistedCodes = 64;
 
+// Refused label sets remembered per shard (see refused_).
+constexpr size_t kMaxRefusedRemembered = 16384;
+
 // Single writer: load+store is enough and avoids a locked RMW per event.
 inline void bump(std::atomic<uint64_t>& counter) {
   counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -99,7 +102,7 @@ EventCounters::LabelSet& EventCounters::create_label_set(std::string key,
     std::lock_guard lock(structure_mutex_);
     sets_.push_back(std::move(set));
   }
-  if (indexed) insert_indexed(raw, hash);
+  if (indexed) insert_indexed(raw, hash, &raw->key);
   return *raw;
 }
 
@@ -109,23 +112,23 @@ EventCounters::LabelSet* EventCounters::find_indexed(std::string_view key, uint6
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const IndexSlot& slot = index_[i];
     if (slot.set == nullptr) return nullptr;
-    if (slot.hash == hash && slot.set->key == key) return slot.set;
+    if (slot.hash == hash && *slot.key == key) return slot.set;
   }
 }
 
-void EventCounters::insert_indexed(LabelSet* set, uint64_t hash) {
+void EventCounters::insert_indexed(LabelSet* set, uint64_t hash, const std::string* key) {
   if ((indexed_ + 1) * 2 > index_.size()) {
     std::vector<IndexSlot> old = std::move(index_);
     index_.assign(std::max<size_t>(64, old.size() * 2), IndexSlot{});
     indexed_ = 0;
     for (const IndexSlot& slot : old) {
-      if (slot.set != nullptr) insert_indexed(slot.set, slot.hash);
+      if (slot.set != nullptr) insert_indexed(slot.set, slot.hash, slot.key);
     }
   }
   const size_t mask = index_.size() - 1;
   size_t i = hash & mask;
   while (index_[i].set != nullptr) i = (i + 1) & mask;
-  index_[i] = IndexSlot{hash, set};
+  index_[i] = IndexSlot{hash, set, key};
   ++indexed_;
 }
 
@@ -150,14 +153,26 @@ EventCounters::LabelSet& EventCounters::label_set_for(const Event& event) {
     LabelSetBudget::append_key(key_buffer_, value);
   }
   const uint64_t hash = std::hash<std::string_view>{}(key_buffer_);
-  if (LabelSet* set = find_indexed(key_buffer_, hash)) return *set;
+  if (LabelSet* set = find_indexed(key_buffer_, hash)) {
+    if (set == overflow_set_) budget_.count_overflow_event();
+    return *set;
+  }
+  budget_key_.clear();
+  for (Dimension d : dimensions_) {
+    LabelSetBudget::append_key(budget_key_, dimension_value(d, event, source_name_));
+  }
+  if (!budget_.admit(std::string_view(budget_key_))) {
+    budget_.count_overflow_event();
+    LabelSet& overflow = overflow_set();
+    if (refused_.size() < kMaxRefusedRemembered) {
+      refused_.push_back(key_buffer_);
+      insert_indexed(&overflow, hash, &refused_.back());
+    }
+    return overflow;
+  }
   std::vector<std::string> values;
   values.reserve(dimensions_.size());
   for (Dimension d : dimensions_) values.emplace_back(dimension_value(d, event, source_name_));
-  if (!budget_.admit(values)) {
-    budget_.count_overflow_event();
-    return overflow_set();
-  }
   return create_label_set(key_buffer_, std::move(values));
 }
 

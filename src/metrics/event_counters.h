@@ -8,6 +8,7 @@
 // read concurrently through snapshot().
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -58,9 +59,10 @@ class EventCounters {
   struct IndexSlot {
     uint64_t hash = 0;
     LabelSet* set = nullptr;
+    const std::string* key = nullptr;  // the set's key, or a refused one's
   };
   LabelSet* find_indexed(std::string_view key, uint64_t hash) const;
-  void insert_indexed(LabelSet* set, uint64_t hash);
+  void insert_indexed(LabelSet* set, uint64_t hash, const std::string* key);
 
   const std::shared_ptr<const Model> model_;
   const CodeTable& table_;
@@ -76,6 +78,11 @@ class EventCounters {
   LabelSet* fixed_set_ = nullptr;     // the only set when no event dimensions are configured
   LabelSet* overflow_set_ = nullptr;  // past the label-set cap
   std::string key_buffer_;
+  std::string budget_key_;
+  // Keys of label sets the budget refused, indexed to the overflow set so
+  // their later events cost one probe, like any other set's (bounded: past
+  // kMaxRefusedRemembered a new name asks the budget each time).
+  std::deque<std::string> refused_;
 };
 
 }  // namespace sdx

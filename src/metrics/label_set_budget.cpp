@@ -12,14 +12,18 @@ void LabelSetBudget::append_key(std::string& key, std::string_view value) {
   key.append(value);
 }
 
+bool LabelSetBudget::admit(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  if (admitted_.contains(std::string(key))) return true;
+  if (admitted_.size() >= max_) return false;
+  admitted_.emplace(key);
+  return true;
+}
+
 bool LabelSetBudget::admit(const std::vector<std::string>& label_values) {
   std::string key;
   for (const auto& value : label_values) append_key(key, value);
-  std::lock_guard lock(mutex_);
-  if (admitted_.contains(key)) return true;
-  if (admitted_.size() >= max_) return false;
-  admitted_.insert(std::move(key));
-  return true;
+  return admit(std::string_view(key));
 }
 
 size_t LabelSetBudget::used() const {

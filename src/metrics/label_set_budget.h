@@ -20,6 +20,8 @@ class LabelSetBudget {
   explicit LabelSetBudget(size_t max_label_sets) : max_(max_label_sets) {}
 
   // True when this label set is already admitted or there is room for it.
+  // `key`: every label value (source included) through append_key().
+  bool admit(std::string_view key);
   bool admit(const std::vector<std::string>& label_values);
   size_t used() const;
   size_t max() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include <prometheus/metric_family.h>
 
@@ -188,19 +189,24 @@ std::vector<std::pair<std::string, uint64_t>> MetricsRegistry::checkpoint_counte
 }
 
 std::vector<CounterRow> MetricsRegistry::merge_series(std::vector<CounterRow> rows) {
-  std::unordered_map<std::string, size_t> position;
-  position.reserve(rows.size());
-  std::vector<CounterRow> merged;
-  merged.reserve(rows.size());
-  for (auto& row : rows) {
-    auto [it, inserted] = position.emplace(row.series_key(), merged.size());
-    if (inserted) {
-      merged.push_back(std::move(row));
+  // Sorted in place and summed with the neighbour: no key per row, so a
+  // scrape of many series needs no memory beyond the rows themselves.
+  auto tie = [](const CounterRow& row) {
+    return std::tie(row.kind, row.label_values, row.category, row.errcode, row.sub_errcode);
+  };
+  std::sort(rows.begin(), rows.end(),
+            [&tie](const CounterRow& a, const CounterRow& b) { return tie(a) < tie(b); });
+  size_t out = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (out > 0 && tie(rows[out - 1]) == tie(rows[i])) {
+      rows[out - 1].value += rows[i].value;
     } else {
-      merged[it->second].value += row.value;
+      if (out != i) rows[out] = std::move(rows[i]);
+      ++out;
     }
   }
-  return merged;
+  rows.resize(out);
+  return rows;
 }
 
 std::vector<prometheus::MetricFamily> MetricsRegistry::Collect() const {
