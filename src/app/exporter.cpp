@@ -43,9 +43,17 @@ bool Exporter::has_state_file() const {
   return !config_.state_file.empty();
 }
 
-std::shared_ptr<const std::vector<CounterRow>> Exporter::durable_rows() const {
-  std::lock_guard lock(mutex_);
-  return durable_rows_;
+Exporter::Counts Exporter::live_counts() const {
+  auto [model, rows] = registry_.snapshot();
+  return {std::move(model), std::make_shared<const std::vector<CounterRow>>(std::move(rows))};
+}
+
+Exporter::Counts Exporter::counts_to_show() const {
+  {
+    std::lock_guard lock(mutex_);
+    if (durable_.rows) return durable_;
+  }
+  return live_counts();
 }
 
 std::vector<Source*> Exporter::sources() const {
@@ -132,8 +140,8 @@ void Exporter::write_checkpoint() {
   for (const auto& runtime : runtimes_) {
     checkpoint.sources[runtime->config().name] = runtime->source().state();
   }
-  auto rows = std::make_shared<const std::vector<CounterRow>>(registry_.rows());
-  checkpoint.counters = registry_.checkpoint_counters(*rows);
+  Counts counts = live_counts();
+  checkpoint.counters = registry_.checkpoint_counters(*counts.rows);
   std::error_code ignored;
   std::filesystem::create_directories(std::filesystem::path(config_.state_file).parent_path(),
                                       ignored);
@@ -141,7 +149,7 @@ void Exporter::write_checkpoint() {
   bool saved = save_checkpoint(config_.state_file, checkpoint, error);
   {
     std::lock_guard lock(mutex_);
-    durable_rows_ = saved ? std::move(rows) : nullptr;
+    durable_ = saved ? std::move(counts) : Counts{};
   }
   if (saved) {
     stats_.checkpoint_writes.Increment();

@@ -2,7 +2,7 @@
 // The assembled exporter: the model, the counters and one SourceRuntime per
 // configured source. Shared by the daemon and --once. Everything that
 // changes sources or counters (restore, checkpoint, reload) runs on the
-// ingest thread; scrapes read through durable_rows(), rows() and
+// ingest thread; scrapes read through counts_to_show() and
 // collectables(), which are safe from any thread.
 #include <memory>
 #include <mutex>
@@ -40,12 +40,18 @@ class Exporter {
   // Ingest thread, between reads: swaps in a validated config.
   ReloadSummary apply(Config config);
 
+  // Event counter rows with the model they were taken under (its labels
+  // name the rows' label values: a reload may change both).
+  struct Counts {
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<const std::vector<CounterRow>> rows;
+  };
   // What /metrics shows for the event counters: with a state file, the
   // rows of the last checkpoint written (never a value a crash could take
   // back, so Prometheus sees no reset after kill -9); else, or while
-  // checkpoints fail, null: show the live rows().
-  std::shared_ptr<const std::vector<CounterRow>> durable_rows() const;
-  std::vector<CounterRow> rows() const { return registry_.rows(); }
+  // checkpoints fail, the live ones.
+  Counts counts_to_show() const;
+  Counts live_counts() const;
 
   // Ingest thread.
   std::vector<Source*> sources() const;
@@ -62,7 +68,7 @@ class Exporter {
  private:
   std::shared_ptr<SourceRuntime> make_runtime(const SourceConfig& source);
 
-  mutable std::mutex mutex_;  // guards config_, runtimes_ and durable_rows_ against readers
+  mutable std::mutex mutex_;  // guards config_, runtimes_ and durable_ against readers
   Config config_;
   const bool read_from_start_;
   ExporterStats stats_;
@@ -70,7 +76,7 @@ class Exporter {
   std::shared_ptr<const prometheus::Collectable> registry_view_;
   std::vector<std::shared_ptr<SourceRuntime>> runtimes_;
   bool checkpoint_failing_ = false;
-  std::shared_ptr<const std::vector<CounterRow>> durable_rows_;
+  Counts durable_;  // rows null = none
 };
 
 }  // namespace sdx

@@ -26,11 +26,9 @@ HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop) {
     spdlog::warn("scrape: no checkpoint within {}s; showing the last durable values",
                  kScrapeCheckpointTimeout.count());
   }
-  auto durable = exporter.durable_rows();
-  HttpResponse response{
-      200, "text/plain; version=0.0.4; charset=utf-8",
-      render_exposition(*exporter.registry().model(), durable ? *durable : exporter.rows(),
-                        exporter.collectables())};
+  Exporter::Counts counts = exporter.counts_to_show();
+  HttpResponse response{200, "text/plain; version=0.0.4; charset=utf-8",
+                        render_exposition(*counts.model, *counts.rows, exporter.collectables())};
   // A large render's temporaries were freed, but glibc keeps them in the
   // worker thread's arena: hand them back so RSS follows the live series.
   if (response.body.size() > (size_t{1} << 20)) malloc_trim(0);

@@ -13,8 +13,8 @@ int run_once(const Config& config) {
   IngestLoop loop([&exporter] { return exporter.sources(); }, config.poll_interval,
                   config.checkpoint_interval, [] {});
   loop.drain();
-  std::string text =
-      render_exposition(*exporter.registry().model(), exporter.rows(), exporter.collectables());
+  auto [model, rows] = exporter.registry().snapshot();
+  std::string text = render_exposition(*model, std::move(rows), exporter.collectables());
   std::fwrite(text.data(), 1, text.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 1;
 }

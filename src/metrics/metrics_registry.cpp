@@ -164,11 +164,13 @@ RestoreResult MetricsRegistry::restore(const std::vector<std::pair<std::string, 
   return result;
 }
 
-std::vector<CounterRow> MetricsRegistry::rows() const {
+std::vector<CounterRow> MetricsRegistry::rows() const { return snapshot().second; }
+
+std::pair<std::shared_ptr<const Model>, std::vector<CounterRow>> MetricsRegistry::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<CounterRow> rows = base_;
   for (const auto& shard : shards_) shard->snapshot(rows);
-  return rows;
+  return {model_, std::move(rows)};
 }
 
 std::vector<std::pair<std::string, uint64_t>> MetricsRegistry::checkpoint_counters(

@@ -55,6 +55,8 @@ class MetricsRegistry final : public prometheus::Collectable {
   // Every row, base and live, one per (source, series): what a checkpoint
   // saves. Sources are merged only for the exposition (merge_series).
   std::vector<CounterRow> rows() const;
+  // rows() with the model whose labels they carry, taken together.
+  std::pair<std::shared_ptr<const Model>, std::vector<CounterRow>> snapshot() const;
   // The non-zero rows as checkpoint entries, keyed with the current labels.
   std::vector<std::pair<std::string, uint64_t>> checkpoint_counters(
       const std::vector<CounterRow>& rows) const;
