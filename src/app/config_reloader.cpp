@@ -35,12 +35,23 @@ ReloadOutcome ConfigReloader::reload(const char* trigger) {
     return refuse(e.what());
   }
   ReloadSummary summary;
+  std::string failure;
   const bool applied = loop_.run_task(
       [&] {
-        summary = exporter_.apply(std::move(next));
-        exporter_.write_checkpoint();
+        // Not expected (allocation only), but a throw here must not end the
+        // ingest thread: log it and report the reload as failed.
+        try {
+          summary = exporter_.apply(std::move(next));
+          exporter_.write_checkpoint();
+        } catch (const std::exception& e) {
+          failure = e.what();
+        }
       },
       kApplyTimeout);
+  if (applied && !failure.empty()) {
+    spdlog::error("reload: applying the new config failed: {}", failure);
+    return refuse("applying the new config failed: " + failure);
+  }
   if (!applied) {
     spdlog::error("reload: the ingest loop did not apply the config within {}s",
                   kApplyTimeout.count());
