@@ -22,20 +22,24 @@ MessageMatcher::MessageMatcher(const CodeTable& table) : table_(table) {
   }
 }
 
-std::optional<uint32_t> MessageMatcher::match_sub_code(int64_t errcode,
-                                                       std::string_view errmsg) const {
+std::vector<uint32_t> MessageMatcher::sub_code_rows(int64_t errcode,
+                                                    std::string_view errmsg) const {
+  std::vector<uint32_t> rows;
   auto it = by_message_.find(normalize_message(errmsg));
-  if (it == by_message_.end()) return std::nullopt;
-  std::optional<uint32_t> found;
+  if (it == by_message_.end()) return rows;
   for (uint32_t index : it->second) {
     const CodeEntry& entry = table_.at(index);
-    if (entry.errcode != errcode || entry.sub_errcode == 0) continue;
-    // (errcode, sub_errcode) pairs are unique in the table, so a second row
-    // is a second sub-code: ambiguous, and a sub-code is never guessed.
-    if (found) return std::nullopt;
-    found = index;
+    if (entry.errcode == errcode && entry.sub_errcode != 0) rows.push_back(index);
   }
-  return found;
+  return rows;
+}
+
+std::optional<uint32_t> MessageMatcher::match_sub_code(int64_t errcode,
+                                                       std::string_view errmsg) const {
+  // (errcode, sub_errcode) pairs are unique in the table, so a second row
+  // is a second sub-code: ambiguous, and a sub-code is never guessed.
+  const std::vector<uint32_t> rows = sub_code_rows(errcode, errmsg);
+  return rows.size() == 1 ? std::optional<uint32_t>(rows.front()) : std::nullopt;
 }
 
 std::optional<uint32_t> MessageMatcher::match_any(std::string_view message) const {
@@ -55,14 +59,7 @@ std::optional<Category> MessageMatcher::common_category(const std::vector<uint32
 
 std::optional<Category> MessageMatcher::shared_sub_code_category(int64_t errcode,
                                                                  std::string_view errmsg) const {
-  auto it = by_message_.find(normalize_message(errmsg));
-  if (it == by_message_.end()) return std::nullopt;
-  std::vector<uint32_t> rows;
-  for (uint32_t index : it->second) {
-    const CodeEntry& entry = table_.at(index);
-    if (entry.errcode == errcode && entry.sub_errcode != 0) rows.push_back(index);
-  }
-  return common_category(rows);
+  return common_category(sub_code_rows(errcode, errmsg));
 }
 
 std::optional<Category> MessageMatcher::shared_category(std::string_view message) const {

@@ -32,6 +32,8 @@ class MessageMatcher {
   std::optional<Category> shared_category(std::string_view message) const;
 
  private:
+  // Rows of `errcode` with a non-zero sub-code whose message matches.
+  std::vector<uint32_t> sub_code_rows(int64_t errcode, std::string_view errmsg) const;
   std::optional<Category> common_category(const std::vector<uint32_t>& rows) const;
 
   // normalised message -> row indices carrying it
