@@ -15,6 +15,21 @@ TEST_CASE("log excerpts mask push secrets and callback signatures", "[app]") {
   CHECK(excerpt.find(R"("sign":"***")") != std::string::npos);
 }
 
+TEST_CASE("log excerpts mask secrets whatever the spacing", "[app]") {
+  const std::string line =
+      "{\"sign\" :  \"a6cecc1b78e5\", \"t\": 1764000600,\"t\":\"1764000601\",\n"
+      "\"stream_param\": \"a=1&txSecret=339c4094&txTime=59c91afc\", \"txTime\" : \"5a000000\","
+      " \"note\": \"t is fine\", \"sign\"\t:\t\"x\\\"yz77\"}";
+  const std::string excerpt = log_excerpt(line, 500);
+  for (const char* secret :
+       {"a6cecc1b", "1764000600", "1764000601", "339c4094", "59c91afc", "5a000000", "yz77"}) {
+    INFO(secret << " in " << excerpt);
+    CHECK(excerpt.find(secret) == std::string::npos);
+  }
+  CHECK(excerpt.find("\"note\": \"t is fine\"") != std::string::npos);
+  CHECK(excerpt.find("\"t\": ***") != std::string::npos);
+}
+
 TEST_CASE("log excerpts are bounded and escape unprintable bytes", "[app]") {
   std::string line(1000, 'x');
   line[0] = '\n';
