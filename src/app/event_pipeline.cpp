@@ -12,6 +12,9 @@ EventPipeline::EventPipeline(std::unique_ptr<LineParser> parser, EventCounters& 
       stats_(stats) {}
 
 void EventPipeline::on_line(std::string_view line) {
+  // A UTF-8 byte order mark (Windows editors write one at the start of a
+  // file) is not part of the event.
+  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
   ParseError error = parser_->parse(line, event_);
   if (error != ParseError::none) {
     count_parse_error(error, line);
