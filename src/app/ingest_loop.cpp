@@ -56,8 +56,30 @@ void IngestLoop::watch_directories() {
 }
 
 uint64_t IngestLoop::poll_sources() {
+  using Clock = std::chrono::steady_clock;
+  constexpr std::chrono::milliseconds kFirstBackoff{1000};
+  constexpr std::chrono::milliseconds kMaxBackoff{60000};
   uint64_t total = 0;
-  for (Source* source : sources_) total += source->poll(kReadSlice);
+  for (Source* source : sources_) {
+    auto failing = backoff_.find(source);
+    if (failing != backoff_.end() && Clock::now() < failing->second.retry_at) continue;
+    try {
+      total += source->poll(kReadSlice);
+      if (failing != backoff_.end()) {
+        spdlog::info("source {} reads again", source->name());
+        backoff_.erase(failing);
+      }
+    } catch (const std::exception& e) {
+      Backoff& backoff = backoff_[source];
+      backoff.delay =
+          std::min(kMaxBackoff, backoff.delay == std::chrono::milliseconds(0) ? kFirstBackoff
+                                                                              : backoff.delay * 2);
+      backoff.retry_at = Clock::now() + backoff.delay;
+      spdlog::error("source {} failed: {}; retrying in {} ms", source->name(), e.what(),
+                    backoff.delay.count());
+      if (on_failure_) on_failure_(*source, e);
+    }
+  }
   return total;
 }
 
@@ -114,6 +136,7 @@ bool IngestLoop::run_tasks() {
     *task.done = true;
   }
   sources_ = list_sources_();
+  backoff_.clear();
   watch_directories();
   checkpoint_done_.notify_all();
   return true;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "sources/source.h"
@@ -36,6 +37,12 @@ class IngestLoop {
   // Reads every source until nothing new is left (startup catch-up, --once).
   void drain();
 
+  // Called (on the loop's thread) when a source's poll throws. The source
+  // is then left alone for a backoff (1 s, doubling up to 1 min) and polled
+  // again: one failing source never stops the others or the process.
+  using FailureFn = std::function<void(const Source&, const std::exception&)>;
+  void on_source_failure(FailureFn fn) { on_failure_ = std::move(fn); }
+
   // Any thread: asks the loop for a checkpoint between two reads and waits
   // for it. False on timeout or when the loop is not running.
   bool checkpoint_now(std::chrono::milliseconds timeout);
@@ -52,6 +59,12 @@ class IngestLoop {
 
   SourceList list_sources_;
   std::vector<Source*> sources_;
+  FailureFn on_failure_;
+  struct Backoff {
+    std::chrono::steady_clock::time_point retry_at;
+    std::chrono::milliseconds delay{0};
+  };
+  std::unordered_map<const Source*, Backoff> backoff_;  // failing sources only
   std::chrono::milliseconds poll_interval_;
   std::chrono::milliseconds checkpoint_interval_;
   CheckpointFn checkpoint_;

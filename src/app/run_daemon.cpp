@@ -98,13 +98,20 @@ int run_daemon(const Options& options, const Config& config) {
   spdlog::info("stream_disconnect_exporter {} listening on {} ({} sources, config {})", SDX_VERSION,
                options.listen_address, config.sources.size(), config.path);
 
+  loop.on_source_failure([&exporter](const Source&, const std::exception&) {
+    exporter.stats().source_failures.Increment();
+  });
   std::atomic<bool> done{false};
   std::thread signal_thread([&] {
     timespec tick{0, 200'000'000};
     while (!done.load()) {
       int signal_number = sigtimedwait(&signals, nullptr, &tick);
       if (signal_number == SIGHUP) {
-        reloader.reload("SIGHUP");
+        try {
+          reloader.reload("SIGHUP");
+        } catch (const std::exception& e) {
+          spdlog::error("SIGHUP: reload failed: {}", e.what());
+        }
       } else if (signal_number == SIGTERM || signal_number == SIGINT) {
         spdlog::info("received signal {}: shutting down", signal_number);
         loop.stop();
@@ -114,12 +121,25 @@ int run_daemon(const Options& options, const Config& config) {
   });
 
   ready.store(true);
-  loop.run();  // returns after its final checkpoint
+  int exit_code = 0;
+  try {
+    loop.run();  // returns after its final checkpoint
+  } catch (const std::exception& e) {
+    // Sources' own failures are retried inside the loop; this is the loop
+    // itself. Save what was counted, say why, and exit non-zero.
+    spdlog::critical("ingest loop failed: {}; writing a final checkpoint and exiting", e.what());
+    try {
+      exporter.write_checkpoint();
+    } catch (const std::exception& again) {
+      spdlog::critical("final checkpoint failed too: {}", again.what());
+    }
+    exit_code = 1;
+  }
   done.store(true);
   signal_thread.join();
   server.stop();
   spdlog::info("stopped");
-  return 0;
+  return exit_code;
 }
 
 }  // namespace sdx

@@ -146,6 +146,21 @@ std::chrono::milliseconds read_duration(const YamlReader& reader, const Value& v
   return *duration;
 }
 
+constexpr std::chrono::milliseconds kMinCheckpoint{100};
+constexpr std::chrono::milliseconds kMinPoll{10};
+constexpr std::chrono::milliseconds kMaxInterval{std::chrono::hours(24)};
+
+std::chrono::milliseconds read_bounded_duration(const YamlReader& reader, const Value& value,
+                                                std::chrono::milliseconds min,
+                                                std::chrono::milliseconds max) {
+  const std::chrono::milliseconds duration = read_duration(reader, value);
+  if (duration < min || duration > max) {
+    reader.fail(value, value.what + " must be between " + std::to_string(min.count()) +
+                           "ms and 24h, got " + value.node.Scalar());
+  }
+  return duration;
+}
+
 size_t read_max_line_bytes(const YamlReader& reader, const Value& value) {
   if (value.node.IsNull()) reader.fail(value, value.what + " has no value");
   if (!value.node.IsScalar()) {
@@ -404,9 +419,14 @@ Config load_config_string(std::string_view yaml, const std::string& file_name) {
       if (max < 1) reader.fail(v, v.what + " must be at least 1, got " + std::to_string(max));
       config.max_label_sets = static_cast<size_t>(max);
     });
-    read("checkpoint_interval",
-         [&](const Value& v) { config.checkpoint_interval = read_duration(reader, v); });
-    read("poll_interval", [&](const Value& v) { config.poll_interval = read_duration(reader, v); });
+    // Bounded so the clock arithmetic cannot overflow and a typo cannot
+    // silently stop checkpoints or polling.
+    read("checkpoint_interval", [&](const Value& v) {
+      config.checkpoint_interval = read_bounded_duration(reader, v, kMinCheckpoint, kMaxInterval);
+    });
+    read("poll_interval", [&](const Value& v) {
+      config.poll_interval = read_bounded_duration(reader, v, kMinPoll, kMaxInterval);
+    });
     read("max_line_bytes",
          [&](const Value& v) { config.max_line_bytes = read_max_line_bytes(reader, v); });
     reader.attempt([&] { config.sources = read_sources(reader, top.require("sources")); });

@@ -44,6 +44,9 @@ ExporterStats::ExporterStats(Holder holder)
       counters_dropped(counter(*holder.registry, "counters_dropped_total",
                                "Saved counter series that could not be carried to the configured "
                                "labels (restore or reload) and were dropped.")),
+      source_failures(counter(*holder.registry, "source_failures_total",
+                              "Source polls that failed with an error; the source is retried "
+                              "with backoff.")),
       start_time(gauge(*holder.registry, "start_time_seconds", "Unix time the exporter started.")),
       registry_(std::move(holder.registry)) {
   config_last_reload_successful.Set(1);

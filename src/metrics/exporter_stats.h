@@ -25,6 +25,7 @@ class ExporterStats {
   prometheus::Counter& config_reloads;
   prometheus::Counter& config_reload_failures;
   prometheus::Counter& counters_dropped;
+  prometheus::Counter& source_failures;
   prometheus::Gauge& start_time;
 
  private:

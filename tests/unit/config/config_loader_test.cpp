@@ -388,6 +388,11 @@ TEST_CASE("durations are validated", "[config]") {
                 {"invalid \"poll_interval\"", "longer than zero"});
   require_error(with_sources("checkpoint_interval: [5s]\n"), 1, 22,
                 {"\"checkpoint_interval\" must be a duration", "got a list"});
+  require_error(with_sources("checkpoint_interval: 3000000h\n"), 1, 22,
+                {"\"checkpoint_interval\" must be between 100ms and 24h, got 3000000h"});
+  require_error(with_sources("checkpoint_interval: 10ms\n"), 1, 22, {"must be between 100ms"});
+  require_error(with_sources("poll_interval: 25h\n"), 1, 16,
+                {"\"poll_interval\" must be between 10ms and 24h"});
 }
 
 TEST_CASE("max_line_bytes is a size of at least 1KiB", "[config]") {
