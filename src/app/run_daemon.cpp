@@ -55,7 +55,15 @@ void register_routes(HttpServer& server, const Options& options, Exporter& expor
     if (request.method != "POST" && request.method != "PUT") {
       return HttpResponse{405, "text/plain; charset=utf-8", "Only POST or PUT requests allowed.\n"};
     }
-    ReloadOutcome outcome = reloader.reload("POST /-/reload");
+    // Parsed on a thread of its own: HTTP worker threads have small stacks,
+    // and yaml-cpp recurses (it overflowed one under ASan).
+    ReloadOutcome outcome;
+    try {
+      std::thread worker([&] { outcome = reloader.reload("POST /-/reload"); });
+      worker.join();
+    } catch (const std::exception& e) {
+      outcome = {false, e.what()};
+    }
     return HttpResponse{outcome.ok ? 200 : 500, "text/plain; charset=utf-8",
                         (outcome.ok ? "" : "failed to reload config: ") + outcome.message + "\n"};
   });
@@ -82,7 +90,9 @@ int run_daemon(const Options& options, const Config& config) {
   mallopt(M_ARENA_MAX, 2);
 
   Exporter exporter(config, /*read_from_start=*/false);
-  exporter.restore_checkpoint();
+  // Both log why they refuse: another instance owns the state file, or it
+  // cannot be read (a good one may be there; starting clean would overwrite it).
+  if (!exporter.lock_state_file() || !exporter.restore_checkpoint()) return 1;
 
   IngestLoop loop([&exporter] { return exporter.sources(); }, config.poll_interval,
                   config.checkpoint_interval, [&exporter] { exporter.write_checkpoint(); });
