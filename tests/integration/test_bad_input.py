@@ -186,6 +186,25 @@ def main():
         text = exp.log_text()
         h.require(SECRET not in text, "the push URL's txSecret was written to the log")
 
+    def bom_file():
+        evs = [h.make_callback(19), h.make_callback(18, sub_errcode=202)]
+        with open(os.path.join(logs, "bom.jsonl"), "wb") as f:
+            f.write(b"\xef\xbb\xbf" + b"".join(h.line_bytes(ev) for ev in evs))
+        model.add_all(evs)
+        settle_exact("a file starting with a UTF-8 BOM: its first event counted")
+
+    def spaced_secrets_masked():
+        secret_sign = "51a9c0ffee51a9c0ffee51a9c0ffee99"
+        feed = Feed(model)
+        # Python's default json spacing, in a line that is logged as a parse error.
+        feed.bad_line(('{"sign": "%s", "t": 1764000600, "stream_param": "txSecret=%s&txTime=5a5a5a5a", '
+                       '"errcode": "x"' % (secret_sign, SECRET)).encode(), "invalid_json")
+        h.append(path, feed.data())
+        settle_exact("the spaced line is a parse error")
+        text = exp.log_text()
+        for secret in (secret_sign, SECRET, "1764000600", "5a5a5a5a"):
+            h.require(secret not in text, "%s written to the log" % secret)
+
     def clean_exit():
         exp.stop(signal.SIGTERM)
 
@@ -195,6 +214,8 @@ def main():
         checks.run("over-long line completed by a later write", long_line_at_eof)
         checks.run("1000 bad lines: counted, logging rate limited", rate_limited)
         checks.run("txSecret never logged", no_secret_in_log)
+        checks.run("a UTF-8 BOM file loses no event", bom_file)
+        checks.run("sign, t, txSecret, txTime masked with spaced JSON", spaced_secrets_masked)
         checks.run("clean exit after bad input", clean_exit)
     return checks.finish()
 
