@@ -11,8 +11,8 @@
 # there before (the tests start their own Prometheus on a free port).
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
-          libspdlog-dev libfmt-dev libsimdjson-dev libre2-dev libcli11-dev catch2 python3 curl)
+packages=(g++ cmake make pkg-config prometheus-cpp-dev libcivetweb-dev libmicrohttpd-dev
+          libyaml-cpp-dev libspdlog-dev libfmt-dev libsimdjson-dev libre2-dev libcli11-dev catch2 python3 curl)
 case "${1:-}" in
   test) packages+=(prometheus clang libclang-rt-14-dev) ;;
   bench) packages+=(prometheus mtail wrk hyperfine linux-perf valgrind) ;;

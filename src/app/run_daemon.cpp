@@ -21,14 +21,17 @@ namespace {
 // How long a scrape waits for the checkpoint it asks for.
 constexpr std::chrono::seconds kScrapeCheckpointTimeout{5};
 
-HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop) {
+HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop,
+                           const std::shared_ptr<const prometheus::Collectable>& http) {
   if (exporter.has_state_file() && !loop.checkpoint_now(kScrapeCheckpointTimeout)) {
     spdlog::warn("scrape: no checkpoint within {}s; showing the last durable values",
                  kScrapeCheckpointTimeout.count());
   }
   Exporter::Counts counts = exporter.counts_to_show();
+  auto collectables = exporter.collectables();
+  collectables.push_back(http);
   HttpResponse response{200, "text/plain; version=0.0.4; charset=utf-8",
-                        render_exposition(*counts.model, *counts.rows, exporter.collectables())};
+                        render_exposition(*counts.model, *counts.rows, collectables)};
   // A large render's temporaries were freed, but glibc keeps them in the
   // worker thread's arena: hand them back so RSS follows the live series.
   if (response.body.size() > (size_t{1} << 20)) malloc_trim(0);
@@ -38,7 +41,9 @@ HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop) {
 void register_routes(HttpServer& server, const Options& options, Exporter& exporter,
                      IngestLoop& loop, ConfigReloader& reloader, const std::atomic<bool>& ready) {
   server.route(options.telemetry_path,
-               [&exporter, &loop](const HttpRequest&) { return serve_metrics(exporter, loop); });
+               [&exporter, &loop, http = server.collectable()](const HttpRequest&) {
+                 return serve_metrics(exporter, loop, http);
+               });
   server.route("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "Healthy.\n"};
   });
@@ -77,7 +82,7 @@ void register_routes(HttpServer& server, const Options& options, Exporter& expor
 
 int run_daemon(const Options& options, const Config& config) {
   // Signals are taken synchronously by one thread; every other thread
-  // (civetweb's included) inherits this mask.
+  // (the HTTP server's included) inherits this mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);

@@ -1,12 +1,18 @@
 #pragma once
-// A small HTTP server on civetweb: exact-path routes, each answered by a
-// handler returning status, content type and body.
+// A small HTTP server on libmicrohttpd (event driven: epoll worker threads,
+// so idle or slow connections cost a socket, not a thread): exact-path
+// routes, each answered by a handler returning status, content type and body.
+// Connections that send no complete request within a deadline, or that go
+// over the connection limits, are closed and counted by reason in
+// stream_disconnect_exporter_http_connections_dropped_total (collectable()).
+#include <prometheus/collectable.h>
+
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
-
-struct mg_context;
 
 namespace sdx {
 
@@ -24,10 +30,24 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+struct HttpServerLimits {
+  // A connection must deliver a complete request head within this time of
+  // being accepted (or of its previous response): slow senders are closed.
+  std::chrono::milliseconds header_timeout{5000};
+  // A kept-alive connection with no traffic for this long is closed.
+  std::chrono::seconds idle_timeout{30};
+  // Open connections in all, and from one client address.
+  size_t max_connections = 2048;
+  size_t max_connections_per_ip = 1024;
+  // Event loop threads; a slow handler holds up only its own thread.
+  unsigned threads = 4;
+};
+
 class HttpServer {
  public:
   // `listen_address` is HOST:PORT, :PORT or [IPv6]:PORT.
-  explicit HttpServer(std::string listen_address, size_t max_body_bytes = 1 << 20);
+  explicit HttpServer(std::string listen_address, size_t max_body_bytes = 1 << 20,
+                      HttpServerLimits limits = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -37,19 +57,29 @@ class HttpServer {
   // Binds and starts serving; false with `error` set when it cannot listen.
   bool start(std::string& error);
   void stop();
+  // The bound port after start() (useful with port 0), else 0.
+  int port() const;
 
-  // Exposed for the civetweb callback.
   HttpResponse dispatch(const HttpRequest& request) const;
   size_t max_body_bytes() const { return max_body_bytes_; }
+  // Connection self metrics (dropped by reason, open); safe from any thread.
+  std::shared_ptr<const prometheus::Collectable> collectable() const;
+
+  struct Impl;
 
  private:
   std::string listen_address_;
   size_t max_body_bytes_;
   std::map<std::string, HttpHandler> routes_;
-  mg_context* context_ = nullptr;
+  std::shared_ptr<Impl> impl_;
 };
 
-// civetweb's listening_ports value for a Prometheus-style listen address.
-std::string civetweb_listening_ports(const std::string& listen_address);
+// HOST:PORT, :PORT (every interface: empty host) or [IPv6]:PORT split into
+// host and port; nullopt when malformed.
+struct ListenAddress {
+  std::string host;
+  std::string port;
+};
+std::optional<ListenAddress> parse_listen_address(const std::string& listen_address);
 
 }  // namespace sdx
