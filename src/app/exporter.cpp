@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <set>
+#include <stdexcept>
+#include <thread>
 
 #include "app/reload_plan.h"
 #include "sources/state_file.h"
@@ -72,19 +75,54 @@ std::vector<std::shared_ptr<const prometheus::Collectable>> Exporter::collectabl
   return out;
 }
 
-void Exporter::restore_checkpoint() {
-  if (config_.state_file.empty()) return;
+bool Exporter::lock_state_file() {
+  if (config_.state_file.empty()) return true;
+  std::string message;
+  switch (state_lock_.acquire(config_.state_file, message)) {
+    case StateFileLock::Result::locked:
+      return true;
+    case StateFileLock::Result::held_elsewhere:
+      spdlog::critical("{}: refusing to start (one state file, one exporter)", message);
+      return false;
+    case StateFileLock::Result::failed:
+      spdlog::warn("{}: running without the state file lock", message);
+      return true;
+  }
+  return true;
+}
+
+bool Exporter::restore_checkpoint() {
+  if (config_.state_file.empty()) return true;
+  // An open or read error may be transient (EIO, a slow mount): retry with
+  // a short backoff before giving up.
+  constexpr int kAttempts = 4;
   CheckpointLoad load = load_checkpoint(config_.state_file);
+  auto backoff = std::chrono::milliseconds(100);
+  for (int attempt = 1; load.status == CheckpointLoad::Status::unreadable && attempt < kAttempts;
+       ++attempt) {
+    spdlog::warn("cannot read state file ({}); retrying in {} ms (attempt {} of {})", load.message,
+                 backoff.count(), attempt + 1, kAttempts);
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+    load = load_checkpoint(config_.state_file);
+  }
   switch (load.status) {
     case CheckpointLoad::Status::missing:
       spdlog::info("no state file at {}: starting fresh", config_.state_file);
-      return;
+      return true;
+    case CheckpointLoad::Status::unreadable:
+      spdlog::critical(
+          "state file {} cannot be read ({}) after {} attempts: refusing to start, leaving it "
+          "untouched (starting from zero would overwrite a state file that may be good); fix "
+          "its permissions or storage, or remove it to start clean",
+          config_.state_file, load.message, kAttempts);
+      return false;
     case CheckpointLoad::Status::corrupt: {
       std::string aside = move_corrupt_checkpoint_aside(config_.state_file);
       stats_.checkpoint_corrupt_discarded.Increment();
       spdlog::error("state file {} is corrupt ({}); moved aside to {}; starting clean",
                     config_.state_file, load.message, aside.empty() ? "(failed)" : aside);
-      return;
+      return true;
     }
     case CheckpointLoad::Status::ok:
       break;
@@ -131,6 +169,7 @@ void Exporter::restore_checkpoint() {
   }
   spdlog::info("restored {} file positions and {} counter series from {}", files, counters.restored,
                config_.state_file);
+  return true;
 }
 
 void Exporter::write_checkpoint() {
@@ -168,6 +207,22 @@ void Exporter::write_checkpoint() {
 
 ReloadSummary Exporter::apply(Config next) {
   ReloadSummary summary;
+  // A new state file is locked before anything changes: if another process
+  // holds it, the throw refuses the reload and the old config and lock stay.
+  const bool new_state_file = next.state_file != config_.state_file;
+  StateFileLock next_lock;
+  if (new_state_file && !next.state_file.empty()) {
+    std::string message;
+    switch (next_lock.acquire(next.state_file, message)) {
+      case StateFileLock::Result::locked:
+        break;
+      case StateFileLock::Result::held_elsewhere:
+        throw std::runtime_error(message);
+      case StateFileLock::Result::failed:
+        spdlog::warn("reload: {}: running without the state file lock", message);
+        break;
+    }
+  }
   const ReloadPlan plan = plan_reload(config_.sources, next.sources);
   // Every shard is retired before the model changes, so the base holds all
   // counts under the old labels and is carried to the new ones in one step.
@@ -216,6 +271,8 @@ ReloadSummary Exporter::apply(Config next) {
     runtimes_ = std::move(next_runtimes);
     config_ = std::move(next);
   }
+  // Releases the old state file's lock when the state file changed.
+  if (new_state_file) state_lock_ = std::move(next_lock);
   return summary;
 }
 

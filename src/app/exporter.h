@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "metrics/exporter_stats.h"
 #include "metrics/metrics_registry.h"
+#include "sources/state_file.h"
 
 namespace sdx {
 
@@ -31,9 +32,18 @@ class Exporter {
   Exporter(Config config, bool read_from_start);
   ~Exporter();
 
+  // Daemon start, before restore_checkpoint: takes the state file's lock
+  // (StateFileLock). False, logged, if another process holds it: the
+  // daemon must not start. A lock file that cannot be created is logged and
+  // not fatal (checkpoints to that place fail and are counted anyway).
+  bool lock_state_file();
   // Loads the state file (if configured): source states and counters. A
-  // corrupt state file is moved aside and the exporter starts clean.
-  void restore_checkpoint();
+  // corrupt state file (checksum or parse) is moved aside and the exporter
+  // starts clean. An unreadable one (open or read error) is retried a few
+  // times; if it stays unreadable this returns false, logged, and the daemon
+  // must not start: a good state file may be there, and starting from zero
+  // would overwrite it at the first checkpoint.
+  bool restore_checkpoint();
   // Saves source states and counters together. Ingest thread, between
   // reads. Failures are logged and counted, never fatal.
   void write_checkpoint();
@@ -76,7 +86,8 @@ class Exporter {
   std::shared_ptr<const prometheus::Collectable> registry_view_;
   std::vector<std::shared_ptr<SourceRuntime>> runtimes_;
   bool checkpoint_failing_ = false;
-  Counts durable_;  // rows null = none
+  StateFileLock state_lock_;  // of config_.state_file, while held
+  Counts durable_;            // rows null = none
 };
 
 }  // namespace sdx

@@ -1,6 +1,7 @@
 #include "sources/state_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <utility>
 
 #include "sources/fingerprint.h"
 
@@ -220,6 +223,13 @@ CheckpointLoad corrupt(std::string message) {
   return r;
 }
 
+CheckpointLoad unreadable(std::string message) {
+  CheckpointLoad r;
+  r.status = CheckpointLoad::Status::unreadable;
+  r.message = std::move(message);
+  return r;
+}
+
 CheckpointLoad parse_checkpoint(const std::string& path, const std::string& data) {
   const size_t nl = data.find('\n');
   if (nl == std::string::npos) return corrupt(path + ": truncated (no checksum line)");
@@ -370,12 +380,13 @@ CheckpointLoad load_checkpoint(const std::string& path) {
   try {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      if (errno == ENOENT) {
+      // ENOTDIR: a path component is a file, so no state file can be there.
+      if (errno == ENOENT || errno == ENOTDIR) {
         CheckpointLoad r;
         r.status = CheckpointLoad::Status::missing;
         return r;
       }
-      return corrupt(errno_text("open", path, errno));
+      return unreadable(errno_text("open", path, errno));
     }
     std::string data;
     char buf[64 * 1024];
@@ -385,7 +396,7 @@ CheckpointLoad load_checkpoint(const std::string& path) {
         if (errno == EINTR) continue;
         const int err = errno;
         ::close(fd);
-        return corrupt(errno_text("read", path, err));
+        return unreadable(errno_text("read", path, err));
       }
       if (n == 0) break;
       data.append(buf, static_cast<size_t>(n));
@@ -397,7 +408,8 @@ CheckpointLoad load_checkpoint(const std::string& path) {
     ::close(fd);
     return parse_checkpoint(path, data);
   } catch (const std::exception& e) {
-    return corrupt(path + ": " + e.what());
+    // bad_alloc and the like say nothing about the file's bytes.
+    return unreadable(path + ": " + e.what());
   }
 }
 
@@ -409,6 +421,73 @@ std::string move_corrupt_checkpoint_aside(const std::string& path) {
     return target;
   } catch (const std::exception&) {
     return "";
+  }
+}
+
+std::string state_lock_path(const std::string& state_path) { return state_path + ".lock"; }
+
+StateFileLock::~StateFileLock() { release(); }
+
+StateFileLock::StateFileLock(StateFileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+StateFileLock& StateFileLock::operator=(StateFileLock&& other) noexcept {
+  if (this != &other) {
+    release();
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+void StateFileLock::release() {
+  // Closing the last descriptor of the open file releases the flock.
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+StateFileLock::Result StateFileLock::acquire(const std::string& state_path, std::string& message) {
+  try {
+    release();
+    const std::string lock_path = state_lock_path(state_path);
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(state_path).parent_path(), ignored);
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      message = errno_text("cannot create lock file", lock_path, errno);
+      return Result::failed;
+    }
+    int rc;
+    do {
+      rc = ::flock(fd, LOCK_EX | LOCK_NB);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      const int err = errno;
+      if (err != EWOULDBLOCK) {
+        ::close(fd);
+        message = errno_text("cannot lock", lock_path, err);
+        return Result::failed;
+      }
+      // The holder writes its pid right after locking: read what is there.
+      char buf[32] = {};
+      const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+      ::close(fd);
+      std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      const bool numeric = !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos;
+      message = "state file " + state_path + " is in use by another exporter (" +
+                (numeric ? "pid " + pid : std::string("pid unknown")) + ", lock " + lock_path +
+                " held)";
+      return Result::held_elsewhere;
+    }
+    fd_ = fd;
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    // Best effort: the pid only improves another instance's message.
+    if (::ftruncate(fd_, 0) == 0) {
+      [[maybe_unused]] ssize_t written = ::pwrite(fd_, pid.data(), pid.size(), 0);
+    }
+    return Result::locked;
+  } catch (const std::exception& e) {
+    message = std::string("locking state file ") + state_path + ": " + e.what();
+    return Result::failed;
   }
 }
 

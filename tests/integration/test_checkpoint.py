@@ -3,7 +3,8 @@
 checkpoint is logged, moved aside, and the exporter starts clean (counting the
 log from its start) instead of crashing; a state location that cannot be
 written is logged and counted, never fatal; a good checkpoint resumes counters
-that Prometheus never sees go backwards."""
+that Prometheus never sees go backwards. A state file that cannot be read is
+not corrupt: test_state_lock.py checks it is left alone and the start refused."""
 import glob
 import os
 import sys

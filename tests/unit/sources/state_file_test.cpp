@@ -252,5 +252,65 @@ TEST_CASE("Corrupt checkpoint is moved aside", "[sources]") {
   CHECK(move_corrupt_checkpoint_aside(path).empty());
 }
 
+TEST_CASE("Checkpoint that cannot be read is unreadable, not corrupt", "[sources]") {
+  TempDir dir;
+  // Tests run as root, where chmod 000 does not stop a read: a directory in
+  // place of the file opens but fails to read (EISDIR).
+  const std::string path = dir / "state.json";
+  fs::create_directory(path);
+  write_file(path + "/inside", "kept");
+  CheckpointLoad load = load_checkpoint(path);
+  CHECK(load.status == CheckpointLoad::Status::unreadable);
+  CHECK(load.message.find(path) != std::string::npos);
+  CHECK(load.message.find("Is a directory") != std::string::npos);
+  CHECK(fs::is_directory(path));
+  CHECK(read_file(path + "/inside") == "kept");
+}
+
+TEST_CASE("Checkpoint under a file instead of a directory is missing", "[sources]") {
+  TempDir dir;
+  write_file(dir / "file", "x");
+  CHECK(load_checkpoint(dir / "file/state.json").status == CheckpointLoad::Status::missing);
+}
+
+TEST_CASE("State file lock: one holder, the other is told its pid", "[sources]") {
+  TempDir dir;
+  const std::string path = dir / "sub/state.json";  // the directory is created
+  StateFileLock first;
+  std::string message;
+  REQUIRE(first.acquire(path, message) == StateFileLock::Result::locked);
+  CHECK(first.held());
+  CHECK(read_file(state_lock_path(path)) == std::to_string(::getpid()) + "\n");
+
+  // flock is per open file: a second open in this process conflicts like
+  // another process would.
+  StateFileLock second;
+  CHECK(second.acquire(path, message) == StateFileLock::Result::held_elsewhere);
+  CHECK_FALSE(second.held());
+  CHECK(message.find(path) != std::string::npos);
+  CHECK(message.find("pid " + std::to_string(::getpid())) != std::string::npos);
+
+  // The state file itself is replaced by rename: the lock is unaffected.
+  std::string error;
+  REQUIRE(save_checkpoint(path, sample(), error));
+  CHECK(second.acquire(path, message) == StateFileLock::Result::held_elsewhere);
+
+  StateFileLock moved = std::move(first);
+  CHECK_FALSE(first.held());
+  CHECK(second.acquire(path, message) == StateFileLock::Result::held_elsewhere);
+  moved.release();
+  CHECK(second.acquire(path, message) == StateFileLock::Result::locked);
+}
+
+TEST_CASE("State file lock that cannot be created fails with the reason", "[sources]") {
+  TempDir dir;
+  write_file(dir / "file", "x");
+  StateFileLock lock;
+  std::string message;
+  CHECK(lock.acquire(dir / "file/state.json", message) == StateFileLock::Result::failed);
+  CHECK_FALSE(lock.held());
+  CHECK(message.find("file/state.json.lock") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace sdx
