@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <optional>
 #include <unordered_set>
 
@@ -30,6 +31,8 @@ constexpr auto kTruncationMemory = std::chrono::seconds(60);
 constexpr size_t kMaxFinished = 128;
 // An active file keeps its read buffer; an idle one gives it back.
 constexpr auto kBufferIdle = std::chrono::seconds(10);
+// How often "no file matches" is said again while nothing matches.
+constexpr auto kNoMatchRewarn = std::chrono::minutes(10);
 
 struct Tracked {
   uint64_t id = 0;
@@ -105,6 +108,8 @@ struct FileSource::Impl {
     bool reused_inode = false;  // its inode held other content at the checkpoint
   };
   void scan();
+  void warn_if_nothing_matches();
+  std::optional<Clock::time_point> no_match_since;  // last no-match warning
   std::optional<Candidate> open_candidate(const std::string& path);
   void place_candidate(Candidate& c);
   void adopt(Candidate& c, uint64_t offset, bool may_be_short, uint64_t shadow_of, const char* how);
@@ -237,8 +242,37 @@ void FileSource::Impl::scan() {
   }
   if (!scanned_once) {
     scanned_once = true;
-    saved.clear();  // positions of files that are gone for good
+    // Positions of files that are gone for good: said, not dropped silently.
+    for (const FilePosition& p : saved) {
+      stats.positions_dropped.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("source {}: the saved position in {} (offset {}) matches no file now; dropped",
+                   options.name, p.path, p.offset);
+    }
+    saved.clear();
   }
+  warn_if_nothing_matches();
+}
+
+void FileSource::Impl::warn_if_nothing_matches() {
+  // A relative path run from another directory silently counts nothing:
+  // say which absolute patterns match no file, at start and then every
+  // kNoMatchRewarn while it lasts.
+  const auto now = Clock::now();
+  if (!files.empty()) {
+    no_match_since.reset();
+    return;
+  }
+  if (no_match_since && now - *no_match_since < kNoMatchRewarn) return;
+  const bool first = !no_match_since;
+  no_match_since = now;
+  std::string patterns;
+  for (const std::string& path : options.paths) {
+    std::error_code ignored;
+    const std::string absolute = std::filesystem::absolute(path, ignored).string();
+    patterns += (patterns.empty() ? "" : ", ") + (absolute.empty() ? path : absolute);
+  }
+  spdlog::warn("source {}: no file matches {}{}", options.name, patterns,
+               first ? "" : " (still, after 10 minutes)");
 }
 
 std::optional<FileSource::Impl::Candidate> FileSource::Impl::open_candidate(
@@ -525,6 +559,9 @@ void FileSource::collect(std::vector<prometheus::MetricFamily>& out) const {
       load(s.truncations));
   add("file_read_errors_total", "Errors opening or reading files.", MetricType::Counter,
       load(s.read_errors));
+  add("file_positions_dropped_total",
+      "Saved file positions that matched no file at start and were dropped.", MetricType::Counter,
+      load(s.positions_dropped));
 }
 
 void FileSource::restore(const std::vector<FilePosition>& positions) {

@@ -125,6 +125,16 @@ def main():
         h.require(r.returncode == 2 and err == "error: cannot read config file %s: No such file or directory"
                   % missing, "missing file: exit %s: %r" % (r.returncode, err))
 
+    def no_match_warning():
+        # examples/config.yaml's relative path, run from another directory.
+        r = h.run([args.binary, "--config.file=" + os.path.join(args.source_dir, "examples", "config.yaml"),
+                   "--once"], cwd=work, timeout=60)
+        err = r.stderr.decode("utf-8", errors="replace")
+        want = os.path.join(os.path.realpath(work), "examples", "callbacks.jsonl")
+        h.require(r.returncode == 0, "--once exited %s" % r.returncode)
+        h.require("no file matches" in err and (want in err or os.path.join(work, "examples") in err),
+                  "no warning naming the absolute pattern %s: %s" % (want, err[-500:]))
+
     def once_example():
         r = h.run([args.binary, "--config.file=examples/config.yaml", "--once"], cwd=args.source_dir, timeout=60)
         h.require(r.returncode == 0, "--once exited %s: %s" % (r.returncode, r.stderr.decode(errors="replace")))
@@ -252,6 +262,7 @@ def main():
     for name, text, line, cols, mention in INVALID:
         checks.run("invalid config: " + name, invalid_config, name, text, line, cols, mention)
     checks.run("--once on examples/config.yaml", once_example)
+    checks.run("a source matching no file is warned about by absolute path", no_match_warning)
     checks.run("endpoints /, /-/healthy, /-/ready, /metrics, 404, SIGINT", endpoints)
     checks.run("--web.telemetry-path=/custom", telemetry_path)
     checks.run("promtool check metrics", promtool_plain)
