@@ -7,6 +7,7 @@
 
 #include "config/quoted.h"
 #include "config/yaml_reader.h"
+#include "parse/canonical_setting.h"
 #include "parse/format.h"
 #include "parse/json_field_parser.h"
 
@@ -75,16 +76,6 @@ JsonMatch read_rule(const YamlReader& reader, const Value& value) {
   rule.refuse_unknown(kRuleKeys);
   JsonPointer field = read_pointer(reader, rule.require("field"));
   return JsonMatch(std::move(field), read_equals(reader, rule.require("equals")));
-}
-
-// Length-prefixed, so no pointer or value text can fake another setting.
-void append_setting(std::string& out, std::string_view key, std::string_view text) {
-  out += ';';
-  out += key;
-  out += '=';
-  out += std::to_string(text.size());
-  out += ':';
-  out += text;
 }
 
 class JsonFormatSpec final : public FormatSpec {

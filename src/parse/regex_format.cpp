@@ -5,6 +5,7 @@
 
 #include "config/quoted.h"
 #include "config/yaml_reader.h"
+#include "parse/canonical_setting.h"
 #include "parse/format.h"
 #include "parse/regex_parser.h"
 
@@ -64,16 +65,6 @@ std::unique_ptr<const RE2> compile(const YamlReader& reader, const Value& value,
     *slot = number;
   }
   return re;
-}
-
-// Length-prefixed, so no pattern text can fake another setting.
-void append_setting(std::string& out, std::string_view key, std::string_view text) {
-  out += ';';
-  out += key;
-  out += '=';
-  out += std::to_string(text.size());
-  out += ':';
-  out += text;
 }
 
 class RegexFormatSpec final : public FormatSpec {
