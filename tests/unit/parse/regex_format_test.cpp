@@ -5,29 +5,17 @@
 #include <memory>
 #include <string>
 
-#include "config/config_loader.h"
-#include "padded_line.h"
-#include "parse/format.h"
+#include "parse/format_under_test.h"
 
 namespace sdx {
 namespace {
 
-using test::PaddedLine;
-
 std::string source_yaml(std::string_view format_keys) {
-  return "sources:\n"
-         "  - name: srs\n"
-         "    type: file\n"
-         "    paths: [srs.log]\n"
-         "    format: regex\n" +
-         std::string(format_keys);
+  return test::format_source_yaml("regex", "srs", format_keys);
 }
 
 std::shared_ptr<const FormatSpec> spec_of(std::string_view format_keys) {
-  const Config config = load_config_string(source_yaml(format_keys), "test.yaml");
-  REQUIRE(config.sources.size() == 1);
-  REQUIRE(config.sources[0].format_spec);
-  return config.sources[0].format_spec;
+  return test::format_spec_of(source_yaml(format_keys));
 }
 
 // A YAML single-quoted scalar: backslashes stay as they are.
@@ -35,37 +23,13 @@ std::string regex_key(std::string_view key, std::string_view pattern) {
   return "    " + std::string(key) + ": '" + std::string(pattern) + "'\n";
 }
 
-class Lines {
- public:
+struct Lines : test::FormatLines {
   explicit Lines(std::string_view format_keys, DimensionFields fields = DimensionFields::all())
-      : parser_(spec_of(format_keys)->make_parser(fields)) {}
-  ParseError parse(std::string_view text) {
-    line_ = std::make_unique<PaddedLine>(text);
-    event = Event{};
-    event.errcode = -1;  // parse must reset what it does not set
-    event.stream = "stale";
-    return parser_->parse(line_->view(), event);
-  }
-  Event event;
-
- private:
-  std::unique_ptr<LineParser> parser_;
-  std::unique_ptr<PaddedLine> line_;
+      : FormatLines(source_yaml(format_keys), fields) {}
 };
 
 std::vector<std::string> messages_of(std::string_view format_keys) {
-  try {
-    load_config_string(source_yaml(format_keys), "test.yaml");
-  } catch (const ConfigErrors& e) {
-    std::vector<std::string> out;
-    for (const ConfigError& error : e.errors()) {
-      out.push_back(std::to_string(error.line()) + ":" + std::to_string(error.column()) + ": " +
-                    error.reason());
-    }
-    return out;
-  }
-  FAIL("the config was accepted");
-  return {};
+  return test::format_messages_of(source_yaml(format_keys));
 }
 
 constexpr std::string_view kAllGroups =
