@@ -37,11 +37,9 @@ void SourceRuntime::retire_counters() { registry_.retire(counters_); }
 
 void SourceRuntime::rebind(SourceConfig config) {
   config_ = std::move(config);
-  std::shared_ptr<EventCounters> old_counters = counters_;
   std::unique_ptr<EventPipeline> next = make_pipeline();
   source_->attach(*next);
   pipeline_ = std::move(next);
-  registry_.retire(old_counters);  // no-op after retire_counters()
 }
 
 std::vector<prometheus::MetricFamily> SourceRuntime::Collect() const {

@@ -25,7 +25,8 @@ class SourceRuntime final : public prometheus::Collectable {
   // Ingest thread, first step of a reload: this source's counts go to the
   // registry's base. Nothing may be counted until rebind() or destruction.
   void retire_counters();
-  // Ingest thread: a new pipeline under the registry's current model.
+  // Ingest thread, after retire_counters() and the registry's reconfigure():
+  // a new pipeline and shard under the registry's current model.
   void rebind(SourceConfig config);
 
   Source& source() { return *source_; }
