@@ -7,8 +7,12 @@
   files must resolve relative to the config file;
 - alert hygiene: severity page|ticket, summary/description/runbook_url, the runbook
   anchor exists, every paging alert has a firing and a silent case in alerts_test.yml;
-- the Grafana dashboard parses, uses the $datasource variable, and every PromQL
-  expression in it (and in the alerts' annotation templates and the runbook) parses;
+- the Grafana dashboard parses, every panel has a description, every data source
+  anywhere in it is the $datasource variable, and every PromQL expression in it (and
+  in the alerts' annotation templates, the runbook and the Grafana-managed alert
+  rules) parses;
+- deploy/grafana/provisioning/alerting has the same alerts as alerts.yml (names,
+  severities, `for`, runbook links), on the provisioned data source's uid;
 - every metric name and every category used is part of the contract.
 
 Usage: python3 test_alert_rules.py [--binary B] [--source-dir S]
@@ -41,6 +45,25 @@ CONTRACT_METRICS = {
     "stream_disconnect_exporter_label_overflow_events_total",
     "stream_disconnect_exporter_config_last_reload_successful",
     "stream_disconnect_exporter_build_info",
+    "stream_disconnect_exporter_classifications_total",
+    # Histogram of push durations at the cut (DESIGN "Metrics").
+    "stream_push_duration_seconds_bucket",
+    # The webhook source type.
+    "stream_disconnect_exporter_webhook_requests_total",
+    "stream_disconnect_exporter_webhook_rejections_total",
+    "stream_disconnect_exporter_webhook_duplicates_total",
+    "stream_disconnect_exporter_webhook_ignored_total",
+    "stream_disconnect_exporter_webhook_dedup_keys",
+    "stream_disconnect_exporter_webhook_request_duration_seconds_bucket",
+    "stream_disconnect_exporter_webhook_fsync_duration_seconds_bucket",
+    # The records API (tencent_api) source type.
+    "stream_disconnect_exporter_api_requests_total",
+    "stream_disconnect_exporter_api_records_total",
+    "stream_disconnect_exporter_api_duplicate_records_total",
+    "stream_disconnect_exporter_api_pages_total",
+    "stream_disconnect_exporter_api_window_lag_seconds",
+    "stream_disconnect_exporter_api_last_success_timestamp_seconds",
+    "stream_disconnect_exporter_api_source_stopped",
 }
 PROMETHEUS_METRICS = {"up"}  # written by Prometheus itself
 
@@ -57,6 +80,8 @@ EXPECTED_ALERTS = {
     "StreamDisconnectBannedOrAcl", "StreamDisconnectRateHigh", "StreamDisconnectUnknownCodes",
     "ExporterDown", "ExporterParseErrors", "ExporterCheckpointFailing", "ExporterNoEvents",
     "ExporterLabelOverflow", "ExporterConfigReloadFailed",
+    "WebhookBadSignatures", "ExporterApiSourceStopped", "ExporterApiWindowLagHigh",
+    "ExporterApiPollsFailing",
 }
 
 # Grafana variables and what they stand for when the expression is parsed.
@@ -408,14 +433,33 @@ def markdown_anchors(path):
     return anchors
 
 
+def walk_panels(panels):
+    for p in panels:
+        yield p
+        yield from walk_panels(p.get("panels", []))
+
+
 def dashboard_targets(dashboard):
-    def walk(panels):
-        for p in panels:
-            yield p
-            yield from walk(p.get("panels", []))
-    for panel in walk(dashboard.get("panels", [])):
+    for panel in walk_panels(dashboard.get("panels", [])):
         for target in panel.get("targets", []):
             yield panel, target
+
+
+def datasource_refs(node, where="dashboard"):
+    """(where, value) of every `datasource` key anywhere in the JSON, but the
+    `datasource` template variable's own definition (its query is the plugin type)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            here = "%s.%s" % (where, k)
+            if k == "datasource" and not (node.get("type") == "datasource" and node.get("name") == "datasource"):
+                yield here, v
+            if k == "datasource" and isinstance(v, dict):
+                continue
+            yield from datasource_refs(v, here)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            title = v.get("title") or v.get("name") if isinstance(v, dict) else None
+            yield from datasource_refs(v, "%s[%s]" % (where, repr(title) if title else i))
 
 
 # --------------------------------------------------------------------------- checks
@@ -431,6 +475,9 @@ class Suite:
         self.config = os.path.join(self.prom_dir, "prometheus.yml")
         self.runbook = os.path.join(self.src, "deploy", "RUNBOOK.md")
         self.dashboard = os.path.join(self.src, "dashboards", "stream_disconnects.json")
+        self.grafana_dir = os.path.join(self.src, "deploy", "grafana", "provisioning")
+        self.grafana_alerts = os.path.join(self.grafana_dir, "alerting", "alerts.yaml")
+        self.grafana_datasource = os.path.join(self.grafana_dir, "datasources", "prometheus.yaml")
         self.promtool = shutil.which("promtool")
         self.tmp = tempfile.mkdtemp(prefix="test_alert_rules.")
         self.exprs = []  # (where, PromQL) of everything that must parse and use the contract
@@ -561,6 +608,13 @@ class Suite:
                 if v.get("includeAll") and v.get("allValue") != ".*":
                     problems.append("variable %s: allValue must be .* so 'All' also matches "
                                     "series without the label" % name)
+        for panel in walk_panels(dash.get("panels", [])):
+            if not (panel.get("description") or "").strip():
+                problems.append("panel %r (%s) has no description" % (panel.get("title"), panel.get("type")))
+        for where, ds in datasource_refs(dash):
+            uid = ds.get("uid") if isinstance(ds, dict) else ds
+            if uid not in ("${datasource}", "$datasource"):
+                problems.append("%s: data source %r is not the ${datasource} variable" % (where, ds))
         count = 0
         for panel, target in dashboard_targets(dash):
             for where, ds in (("panel", panel.get("datasource")), ("target", target.get("datasource"))):
@@ -582,6 +636,70 @@ class Suite:
         if problems:
             raise CheckFailed("\n".join(problems))
         return "%d panel queries" % count
+
+    # -- Grafana-managed alert rules
+    def grafana_alerting(self):
+        ds = load_yaml(self.grafana_datasource)
+        uids = [d.get("uid") for d in (ds or {}).get("datasources") or [] if d.get("type") == "prometheus"]
+        if len(uids) != 1 or not uids[0]:
+            raise CheckFailed("%s: expected one prometheus data source with a fixed uid, got %r"
+                              % (self.grafana_datasource, uids))
+        ds_uid = uids[0]
+        doc = load_yaml(self.grafana_alerts)
+        problems = []
+        if str((doc or {}).get("apiVersion")) != "1":
+            problems.append("apiVersion is %r, not 1" % (doc or {}).get("apiVersion"))
+        prom = {r["alert"]: r for r in self.rule_groups(self.alerts) if "alert" in r}
+        seen = {}
+        uid_seen = set()
+        for group in (doc or {}).get("groups") or []:
+            for key in ("orgId", "name", "folder", "interval"):
+                if not group.get(key):
+                    problems.append("group %r: no %s" % (group.get("name"), key))
+            for rule in group.get("rules") or []:
+                title = rule.get("title")
+                seen[title] = rule
+                uid = rule.get("uid") or ""
+                if not re.fullmatch(r"[a-zA-Z0-9_-]{1,40}", uid) or uid in uid_seen:
+                    problems.append("%s: uid %r missing, too long or not unique" % (title, uid))
+                uid_seen.add(uid)
+                refs = {}
+                for q in rule.get("data") or []:
+                    ref, model = q.get("refId"), q.get("model") or {}
+                    if model.get("refId") != ref:
+                        problems.append("%s: model refId %r != %r" % (title, model.get("refId"), ref))
+                    refs[ref] = q
+                    if q.get("datasourceUid") == "__expr__":
+                        for used in re.findall(r"\$(\w+)", model.get("expression") or ""):
+                            if used not in refs:
+                                problems.append("%s: %s uses $%s, not defined before it" % (title, ref, used))
+                        continue
+                    if q.get("datasourceUid") != ds_uid:
+                        problems.append("%s: query %s datasourceUid %r is not the provisioned %r"
+                                        % (title, ref, q.get("datasourceUid"), ds_uid))
+                    if not model.get("expr"):
+                        problems.append("%s: query %s has no expr" % (title, ref))
+                        continue
+                    self.exprs.append(("Grafana alert %s %s" % (title, ref), model["expr"]))
+                if rule.get("condition") not in refs:
+                    problems.append("%s: condition %r is not one of its refIds" % (title, rule.get("condition")))
+                want = prom.get(title)
+                if want is None:
+                    problems.append("%s: not an alert of alerts.yml" % title)
+                    continue
+                if (rule.get("labels") or {}).get("severity") != want["labels"]["severity"]:
+                    problems.append("%s: severity differs from alerts.yml" % title)
+                if (rule.get("for") or "0s") != (want.get("for") or "0s"):
+                    problems.append("%s: for %s, alerts.yml says %s" % (title, rule.get("for"), want.get("for")))
+                ann = rule.get("annotations") or {}
+                if ann.get("runbook_url") != want["annotations"]["runbook_url"] or not ann.get("summary"):
+                    problems.append("%s: summary or runbook_url missing or differing" % title)
+        missing = sorted(set(prom) - set(seen))
+        if missing:
+            problems.append("alerts of alerts.yml without a Grafana rule: %s" % missing)
+        if problems:
+            raise CheckFailed("\n".join(problems))
+        return "%d rules on data source uid %r" % (len(seen), ds_uid)
 
     def collect_rule_exprs(self):
         for path in (self.alerts, self.recording):
@@ -661,8 +779,10 @@ class Suite:
         self.check("promtool test rules (alerts_test.yml)", self.test_rules)
         self.check("promtool check config (prometheus.yml, rule files relative to it)", self.check_config)
         self.check("alerts: severity, annotations, runbook anchors, test coverage", self.alert_hygiene)
-        self.check("dashboard: JSON, variables, datasource", self.dashboard_shape)
-        self.check("every PromQL expression parses (dashboard, annotations, runbook)", self.exprs_parse)
+        self.check("dashboard: JSON, variables, descriptions, datasource", self.dashboard_shape)
+        self.check("Grafana-managed alert rules match alerts.yml", self.grafana_alerting)
+        self.check("every PromQL expression parses (dashboard, Grafana alerts, annotations, runbook)",
+                   self.exprs_parse)
         self.check("metric and category names are the contract's", self.contract_names)
         self.check("deploy configs pass --config.check", self.deploy_configs_check)
         shutil.rmtree(self.tmp, ignore_errors=True)
