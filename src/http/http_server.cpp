@@ -12,8 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdlib>
@@ -44,11 +46,27 @@ std::string address_text(const sockaddr* addr) {
   return buf;
 }
 
+// The answer to an asynchronous request, filled in by its reply callback.
+struct AsyncAnswer {
+  std::mutex mutex;
+  std::optional<HttpResponse> response;
+};
+
 // Per request: the request as it arrives, body included.
 struct RequestState {
   HttpRequest request;
   bool too_large = false;
+  size_t received = 0;                  // body bytes, kept or not
+  bool refused = false;                 // answered before the body was read
+  std::shared_ptr<AsyncAnswer> answer;  // set once handed to an async handler
 };
+
+MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  std::string name = key != nullptr ? key : "";
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static_cast<HttpRequest*>(cls)->headers.emplace_back(std::move(name), value ? value : "");
+  return MHD_YES;
+}
 
 }  // namespace
 
@@ -62,6 +80,7 @@ struct HttpServer::Impl : prometheus::Collectable {
   };
 
   HttpServerLimits limits;
+  std::weak_ptr<Impl> self;  // for replies that may outlive the server
   const HttpServer* server = nullptr;
   MHD_Daemon* daemon = nullptr;
   int port = 0;
@@ -72,6 +91,11 @@ struct HttpServer::Impl : prometheus::Collectable {
   bool stopping = false;
   std::condition_variable wake;
   std::thread reaper;
+
+  // Asynchronous requests handed out and not yet answered (their
+  // connections are suspended; MHD must not stop while any are).
+  size_t pending_async = 0;  // guarded by mutex
+  std::condition_variable async_done;
 
   std::array<std::atomic<uint64_t>, kReasons> dropped{};
   std::mutex log_mutex;
@@ -230,9 +254,45 @@ MHD_Result queue(MHD_Connection* connection, HttpResponse response) {
   }
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());
   MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  for (const auto& [name, value] : response.headers) {
+    MHD_add_response_header(r, name.c_str(), value.c_str());
+  }
   MHD_Result result = MHD_queue_response(connection, static_cast<unsigned>(response.status), r);
   MHD_destroy_response(r);
   return result;
+}
+
+// Hands the request to an asynchronous handler: the connection sleeps until
+// the reply arrives (from any thread), then MHD calls access_handler again.
+MHD_Result start_async(Impl* impl, MHD_Connection* connection, RequestState* state,
+                       const HttpAsyncHandler& handler) {
+  state->answer = std::make_shared<AsyncAnswer>();
+  {
+    std::lock_guard lock(impl->mutex);
+    ++impl->pending_async;
+  }
+  MHD_suspend_connection(connection);
+  HttpReply reply = [weak = impl->self, connection, answer = state->answer](HttpResponse response) {
+    {
+      std::lock_guard lock(answer->mutex);
+      if (answer->response) return;  // answered already
+      answer->response = std::move(response);
+    }
+    auto impl = weak.lock();
+    if (!impl) return;  // the server is gone
+    MHD_resume_connection(connection);
+    std::lock_guard lock(impl->mutex);
+    --impl->pending_async;
+    impl->async_done.notify_all();
+  };
+  std::string path = state->request.path;
+  try {
+    handler(std::move(state->request), reply);
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler for {} failed: {}", path, e.what());
+    reply({500, "text/plain; charset=utf-8", "internal error\n"});
+  }
+  return MHD_YES;
 }
 
 MHD_Result access_handler(void* cls, MHD_Connection* connection, const char* url,
@@ -244,18 +304,44 @@ MHD_Result access_handler(void* cls, MHD_Connection* connection, const char* url
     if (state == nullptr) {  // the request head is complete
       state = new RequestState;
       *con_cls = state;
-      state->request.method = method ? method : "";
-      state->request.path = url ? url : "/";
-      if (const char* length =
-              MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length")) {
-        state->too_large = std::strtoull(length, nullptr, 10) > impl->server->max_body_bytes();
+      HttpRequest& request = state->request;
+      request.method = method ? method : "";
+      request.path = url ? url : "/";
+      MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, &request);
+      if (const auto* info =
+              MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) {
+        request.remote_address = address_text(info->client_addr);
       }
-      std::lock_guard lock(impl->mutex);
-      auto it = impl->conns.find(connection);
-      if (it != impl->conns.end()) it->second.has_deadline = false;
+      {
+        std::lock_guard lock(impl->mutex);
+        auto it = impl->conns.find(connection);
+        if (it != impl->conns.end()) it->second.has_deadline = false;
+      }
+      if (const std::string* length = request.header("content-length")) {
+        // Refused before a byte of the body is read.
+        if (std::strtoull(length->c_str(), nullptr, 10) > impl->server->max_body_bytes()) {
+          state->refused = true;
+          return queue(connection, {413, "text/plain; charset=utf-8", "request body too large\n"});
+        }
+      }
       return MHD_YES;
     }
+    if (state->refused) return MHD_NO;
+    if (state->answer) {  // resumed: the asynchronous reply is in
+      std::optional<HttpResponse> response;
+      {
+        std::lock_guard lock(state->answer->mutex);
+        response = std::move(state->answer->response);
+      }
+      if (!response) return MHD_NO;
+      return queue(connection, std::move(*response));
+    }
     if (*upload_data_size > 0) {
+      // Over the limit, the rest is discarded, not kept; MHD (0.9.75) can
+      // answer only once the body is in, so a body that goes on and on past
+      // kDiscardLimit is cut off by closing the connection.
+      constexpr size_t kDiscardLimit = size_t{1} << 20;
+      state->received += *upload_data_size;
       if (!state->too_large) {
         state->request.body.append(upload_data, *upload_data_size);
         if (state->request.body.size() > impl->server->max_body_bytes()) {
@@ -264,10 +350,19 @@ MHD_Result access_handler(void* cls, MHD_Connection* connection, const char* url
         }
       }
       *upload_data_size = 0;
+      if (state->too_large && state->received > impl->server->max_body_bytes() + kDiscardLimit) {
+        return MHD_NO;
+      }
       return MHD_YES;
     }
     if (state->too_large) {
       return queue(connection, {413, "text/plain; charset=utf-8", "request body too large\n"});
+    }
+    if (const HttpAsyncHandler* handler = impl->server->async_route(state->request.path)) {
+      if (auto denied = impl->server->check_guard(state->request)) {
+        return queue(connection, std::move(*denied));
+      }
+      return start_async(impl, connection, state, *handler);
     }
     return queue(connection, impl->server->dispatch(state->request));
   } catch (const std::exception& e) {
@@ -368,19 +463,61 @@ std::optional<ListenAddress> parse_listen_address(const std::string& listen_addr
 HttpServer::HttpServer(std::string listen_address, size_t max_body_bytes, HttpServerLimits limits)
     : listen_address_(std::move(listen_address)),
       max_body_bytes_(max_body_bytes),
-      impl_(std::make_shared<Impl>(limits)) {}
+      impl_(std::make_shared<Impl>(limits)) {
+  impl_->self = impl_;
+}
 
 HttpServer::~HttpServer() { stop(); }
+
+const std::string* HttpRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() &&
+        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
 
 void HttpServer::route(const std::string& path, HttpHandler handler) {
   routes_[path] = std::move(handler);
 }
 
-HttpResponse HttpServer::dispatch(const HttpRequest& request) const {
-  auto it = routes_.find(request.path);
-  if (it == routes_.end()) return {404, "text/plain; charset=utf-8", "not found\n"};
+void HttpServer::route_async(const std::string& path, HttpAsyncHandler handler) {
+  async_routes_[path] = std::move(handler);
+}
+
+void HttpServer::set_fallback(HttpHandler handler) { fallback_ = std::move(handler); }
+
+void HttpServer::set_guard(HttpGuard guard) { guard_ = std::move(guard); }
+
+void HttpServer::set_tls(HttpTlsSettings tls) { tls_ = std::move(tls); }
+
+std::optional<HttpResponse> HttpServer::check_guard(const HttpRequest& request) const {
+  if (!guard_) return std::nullopt;
   try {
-    return it->second(request);
+    return guard_(request);
+  } catch (const std::exception& e) {
+    spdlog::error("http: request guard failed: {}", e.what());
+    return HttpResponse{500, "text/plain; charset=utf-8", "internal error\n"};
+  }
+}
+
+const HttpAsyncHandler* HttpServer::async_route(const std::string& path) const {
+  auto it = async_routes_.find(path);
+  return it == async_routes_.end() ? nullptr : &it->second;
+}
+
+HttpResponse HttpServer::dispatch(const HttpRequest& request) const {
+  if (auto denied = check_guard(request)) return std::move(*denied);
+  auto it = routes_.find(request.path);
+  const HttpHandler* handler = it != routes_.end() ? &it->second : nullptr;
+  if (handler == nullptr && fallback_) handler = &fallback_;
+  if (handler == nullptr) return {404, "text/plain; charset=utf-8", "not found\n"};
+  try {
+    return (*handler)(request);
   } catch (const std::exception& e) {
     spdlog::error("http: handler for {} failed: {}", request.path, e.what());
     return {500, "text/plain; charset=utf-8", "internal error\n"};
@@ -408,13 +545,27 @@ bool HttpServer::start(std::string& error) {
   // MHD splits its own limit between threads; ours (accept_policy) is global.
   auto mhd_limit = static_cast<unsigned>((limits.max_connections + 16) * threads);
   auto idle = static_cast<unsigned>(std::max<int64_t>(1, limits.idle_timeout.count()));
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+  if (!async_routes_.empty()) flags |= MHD_ALLOW_SUSPEND_RESUME;
+  // TLS options go through an array: MHD reads the ones given, then the END.
+  std::vector<MHD_OptionItem> tls_options;
+  if (tls_) {
+    flags |= MHD_USE_TLS;
+    auto add = [&](MHD_OPTION option, const std::string& text) {
+      if (!text.empty()) tls_options.push_back({option, 0, const_cast<char*>(text.c_str())});
+    };
+    add(MHD_OPTION_HTTPS_MEM_CERT, tls_->cert_pem);
+    add(MHD_OPTION_HTTPS_MEM_KEY, tls_->key_pem);
+    add(MHD_OPTION_HTTPS_MEM_TRUST, tls_->client_ca_pem);
+    add(MHD_OPTION_HTTPS_PRIORITIES, tls_->priorities);
+  }
+  tls_options.push_back({MHD_OPTION_END, 0, nullptr});
   impl_->daemon = MHD_start_daemon(
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, accept_policy, impl_.get(),
-      access_handler, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER, log_mhd, impl_.get(),
-      MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
+      flags, 0, accept_policy, impl_.get(), access_handler, impl_.get(), MHD_OPTION_EXTERNAL_LOGGER,
+      log_mhd, impl_.get(), MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
       MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_CONNECTION_TIMEOUT, idle,
       MHD_OPTION_NOTIFY_CONNECTION, notify_connection, impl_.get(), MHD_OPTION_NOTIFY_COMPLETED,
-      request_completed, impl_.get(), MHD_OPTION_END);
+      request_completed, impl_.get(), MHD_OPTION_ARRAY, tls_options.data(), MHD_OPTION_END);
   if (impl_->daemon == nullptr) {
     ::close(fd);
     error = "cannot start the HTTP server on " + listen_address_;
@@ -436,6 +587,19 @@ void HttpServer::stop() {
   }
   impl_->wake.notify_all();
   if (impl_->reaper.joinable()) impl_->reaper.join();
+  {
+    // MHD aborts when stopped with suspended connections: their handlers
+    // are to answer them first (the owner stops what feeds them before this).
+    std::unique_lock lock(impl_->mutex);
+    if (!impl_->async_done.wait_for(lock, std::chrono::seconds(10),
+                                    [this] { return impl_->pending_async == 0; })) {
+      spdlog::error(
+          "http: {} requests on {} still unanswered at shutdown; not stopping the "
+          "listener cleanly",
+          impl_->pending_async, listen_address_);
+      return;
+    }
+  }
   MHD_stop_daemon(impl_->daemon);  // closes the listening socket too
   impl_->daemon = nullptr;
 }

@@ -9,8 +9,11 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -54,6 +57,14 @@ double dropped(const sdx::HttpServer& server, const std::string& reason) {
   return -1;
 }
 
+sdx::HttpRequest request(std::string method, std::string path, std::string body = "") {
+  sdx::HttpRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("listen addresses parse into host and port", "[http]") {
@@ -80,9 +91,9 @@ TEST_CASE("routes match exact paths only", "[http]") {
   server.route("/metrics", [](const sdx::HttpRequest&) {
     return sdx::HttpResponse{200, "text/plain", "ok"};
   });
-  CHECK(server.dispatch({"GET", "/metrics", ""}).status == 200);
-  CHECK(server.dispatch({"GET", "/metrics/x", ""}).status == 404);
-  CHECK(server.dispatch({"GET", "/nope", ""}).status == 404);
+  CHECK(server.dispatch(request("GET", "/metrics")).status == 200);
+  CHECK(server.dispatch(request("GET", "/metrics/x")).status == 404);
+  CHECK(server.dispatch(request("GET", "/nope")).status == 404);
 }
 
 TEST_CASE("a handler that throws answers 500", "[http]") {
@@ -90,16 +101,16 @@ TEST_CASE("a handler that throws answers 500", "[http]") {
   server.route("/boom", [](const sdx::HttpRequest&) -> sdx::HttpResponse {
     throw std::runtime_error("boom");
   });
-  CHECK(server.dispatch({"GET", "/boom", ""}).status == 500);
+  CHECK(server.dispatch(request("GET", "/boom")).status == 500);
 }
 
 TEST_CASE("a started server answers real requests on loopback", "[http]") {
   sdx::HttpServer server("127.0.0.1:0", /*max_body_bytes=*/16);
-  server.route("/metrics", [](const sdx::HttpRequest& request) {
-    return sdx::HttpResponse{200, "text/plain; version=0.0.4", request.method + " metrics\n"};
+  server.route("/metrics", [](const sdx::HttpRequest& r) {
+    return sdx::HttpResponse{200, "text/plain; version=0.0.4", r.method + " metrics\n"};
   });
-  server.route("/echo", [](const sdx::HttpRequest& request) {
-    return sdx::HttpResponse{200, "text/plain", request.body};
+  server.route("/echo", [](const sdx::HttpRequest& r) {
+    return sdx::HttpResponse{200, "text/plain", r.body};
   });
   std::string error;
   REQUIRE(server.start(error));
@@ -164,4 +175,93 @@ TEST_CASE("a connection without a complete request head is closed and counted", 
   CHECK(::recv(c, &byte, 1, 0) <= 0);
   CHECK(dropped(server, "per_ip_limit") >= 1);
   for (int fd : {a, b, c}) ::close(fd);
+}
+
+TEST_CASE("handlers see request headers and the client address, and set response headers",
+          "[http]") {
+  sdx::HttpServer server("127.0.0.1:0");
+  server.route("/h", [](const sdx::HttpRequest& r) {
+    sdx::HttpResponse response{200, "text/plain", ""};
+    const std::string* agent = r.header("X-Test-Agent");
+    response.body = (agent ? *agent : "none") + " from " + r.remote_address;
+    response.headers.emplace_back("X-Answer", "42");
+    return response;
+  });
+  std::string error;
+  REQUIRE(server.start(error));
+  std::string reply =
+      exchange(server.port(),
+               "GET /h HTTP/1.1\r\nHost: t\r\nx-test-AGENT: probe\r\nConnection: close\r\n\r\n");
+  CHECK(reply.find("X-Answer: 42") != std::string::npos);
+  CHECK(reply.find("\r\n\r\nprobe from 127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("a guard answers instead of the route; unknown paths go to the fallback", "[http]") {
+  sdx::HttpServer server("127.0.0.1:0");
+  server.route("/open", [](const sdx::HttpRequest&) { return sdx::HttpResponse{200, "t", "in"}; });
+  server.set_guard([](const sdx::HttpRequest& r) -> std::optional<sdx::HttpResponse> {
+    if (r.header("authorization") == nullptr) return sdx::HttpResponse{401, "t", "who?"};
+    return std::nullopt;
+  });
+  server.set_fallback([](const sdx::HttpRequest& r) {
+    return sdx::HttpResponse{404, "t", "no " + r.path};
+  });
+  CHECK(server.dispatch(request("GET", "/open")).status == 401);
+  auto allowed = request("GET", "/open");
+  allowed.headers.emplace_back("authorization", "x");
+  CHECK(server.dispatch(allowed).body == "in");
+  allowed.path = "/elsewhere";
+  CHECK(server.dispatch(allowed).body == "no /elsewhere");
+}
+
+TEST_CASE("an asynchronous route answers when its reply arrives from another thread", "[http]") {
+  sdx::HttpServer server("127.0.0.1:0");
+  std::mutex mutex;
+  std::vector<std::thread> repliers;
+  server.route_async("/later", [&](sdx::HttpRequest&& r, sdx::HttpReply reply) {
+    std::lock_guard lock(mutex);
+    repliers.emplace_back([body = r.body, reply] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      reply(sdx::HttpResponse{202, "text/plain", "done " + body});
+    });
+  });
+  std::string error;
+  REQUIRE(server.start(error));
+  std::vector<std::string> replies(4);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < replies.size(); ++i) {
+    clients.emplace_back([&, i] {
+      std::string body = "b" + std::to_string(i);
+      replies[i] = exchange(server.port(), "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                                               std::to_string(body.size()) +
+                                               "\r\nConnection: close\r\n\r\n" + body);
+    });
+  }
+  for (auto& t : clients) t.join();
+  for (size_t i = 0; i < replies.size(); ++i) {
+    CHECK(replies[i].rfind("HTTP/1.1 202", 0) == 0);
+    CHECK(replies[i].find("\r\n\r\ndone b" + std::to_string(i)) != std::string::npos);
+  }
+  std::lock_guard lock(mutex);
+  for (auto& t : repliers) t.join();
+  server.stop();
+}
+
+TEST_CASE("a chunked body over the limit is cut off with 413", "[http]") {
+  sdx::HttpServer server("127.0.0.1:0", /*max_body_bytes=*/64);
+  size_t handled = 0;
+  server.route("/echo", [&](const sdx::HttpRequest& r) {
+    ++handled;
+    return sdx::HttpResponse{200, "text/plain", r.body};
+  });
+  std::string error;
+  REQUIRE(server.start(error));
+  std::string chunk(40, 'x');
+  std::string head = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string reply = exchange(server.port(), head + "28\r\n" + chunk + "\r\n28\r\n" + chunk +
+                                                  "\r\n28\r\n" + chunk + "\r\n0\r\n\r\n");
+  CHECK(reply.rfind("HTTP/1.1 413", 0) == 0);
+  reply = exchange(server.port(), head + "28\r\n" + chunk + "\r\n0\r\n\r\n");
+  CHECK(reply.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(handled == 1);
 }
