@@ -47,10 +47,13 @@ FileFollower::Refresh FileFollower::refresh(int& error_number) {
   }
   if (size_ < read_offset_) return Refresh::truncated;
 
-  const bool changed =
-      !head_checked_ || st.st_mtim.tv_sec != mtime_.tv_sec || st.st_mtim.tv_nsec != mtime_.tv_nsec;
+  // The size counts as much as the mtime: on filesystems with coarse
+  // timestamps a rewrite within one tick keeps the mtime, not the size.
+  const bool changed = !head_checked_ || size_ != checked_size_ ||
+                       st.st_mtim.tv_sec != mtime_.tv_sec || st.st_mtim.tv_nsec != mtime_.tv_nsec;
   if (!changed) return Refresh::ok;
-  // Re-hash the head: it catches a file truncated and rewritten past our
+  // Re-hash the head (one pread of at most kFingerprintMaxBytes, only when
+  // the file changed): it catches a file truncated and rewritten past our
   // offset between two polls, and grows a fingerprint taken while small.
   char head[kFingerprintMaxBytes];
   const uint32_t want = static_cast<uint32_t>(std::min<uint64_t>(size_, kFingerprintMaxBytes));
@@ -67,6 +70,7 @@ FileFollower::Refresh FileFollower::refresh(int& error_number) {
   fingerprint_.hash = fnv1a64(std::string_view(head, have));
   fingerprint_.length = have;
   mtime_ = st.st_mtim;
+  checked_size_ = size_;
   head_checked_ = true;
   return Refresh::ok;
 }

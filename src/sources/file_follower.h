@@ -66,7 +66,8 @@ class FileFollower {
   uint64_t size_ = 0;
   uint64_t link_count_ = 1;
   timespec mtime_{};
-  bool head_checked_ = false;  // fingerprint verified against the current size/mtime
+  uint64_t checked_size_ = 0;
+  bool head_checked_ = false;  // fingerprint verified against checked_size_/mtime_
   bool awaiting_size_ = false;
   uint64_t read_offset_ = 0;
   Fingerprint fingerprint_;
