@@ -22,7 +22,15 @@ void EventPipeline::on_line(std::string_view line) {
   }
   switch (event_.kind) {
     case Event::Kind::disconnect: {
-      Classification c = classifier_.classify(event_.errcode, event_.sub_errcode, event_.errmsg);
+      // Records with only a message (records API StopReason) are matched
+      // against the whole table; callbacks by their codes first.
+      Classification c =
+          event_.message_only
+              ? classifier_.classify_message(event_.errmsg)
+              : classifier_.classify(event_.errcode, event_.sub_errcode, event_.errmsg);
+      if (c.resolution == Resolution::unmatched_message) {
+        unmatched_.note(stats_.source, event_.errmsg);
+      }
       counters_.count_disconnect(counters_.label_set_for(event_), c);
       bump_stat(stats_.resolutions[static_cast<size_t>(c.resolution)]);
       bump_stat(stats_.events[static_cast<size_t>(EventResult::disconnect)]);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/rate_limited_log.h"
+#include "app/unmatched_messages.h"
 #include "classify/classifier.h"
 #include "metrics/event_counters.h"
 #include "metrics/source_stats.h"
@@ -30,6 +31,7 @@ class EventPipeline final : public LineSink {
   SourceStats& stats_;
   Event event_;
   RateLimitedLog error_log_;
+  UnmatchedMessages unmatched_;
 };
 
 }  // namespace sdx

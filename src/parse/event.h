@@ -19,6 +19,9 @@ struct Event {
   std::string_view appid;   // raw number text
   std::string_view stream;  // Tencent "stream_id"
   int64_t event_time = 0;   // unix seconds, 0 when absent
+  // Only a message, no code (records API StopReason): classified by the
+  // message alone over the whole table.
+  bool message_only = false;
 };
 
 }  // namespace sdx

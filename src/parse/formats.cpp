@@ -6,12 +6,14 @@ namespace sdx {
 extern const FormatFactory kTencentCallbackFormat;
 extern const FormatFactory kJsonFormat;
 extern const FormatFactory kRegexFormat;
+extern const FormatFactory kTencentApiRecordFormat;
 
 const std::vector<FormatFactory>& format_factories() {
   static const std::vector<FormatFactory> factories = {
       kTencentCallbackFormat,
       kJsonFormat,
       kRegexFormat,
+      kTencentApiRecordFormat,
   };
   return factories;
 }

@@ -4,10 +4,12 @@
 namespace sdx {
 
 extern const SourceFactory kFileSourceType;
+extern const SourceFactory kTencentApiSourceType;
 
 const std::vector<SourceFactory>& source_factories() {
   static const std::vector<SourceFactory> factories = {
       kFileSourceType,
+      kTencentApiSourceType,
   };
   return factories;
 }
