@@ -12,7 +12,8 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config prometheus-cpp-dev libcivetweb-dev libmicrohttpd-dev
-          libyaml-cpp-dev libspdlog-dev libfmt-dev libsimdjson-dev libre2-dev libcli11-dev catch2 python3 curl)
+          libyaml-cpp-dev libspdlog-dev libfmt-dev libsimdjson-dev libre2-dev libcli11-dev catch2 python3 curl
+          libcurl4-openssl-dev libssl-dev)
 case "${1:-}" in
   test) packages+=(prometheus clang libclang-rt-14-dev) ;;
   bench) packages+=(prometheus mtail wrk hyperfine linux-perf valgrind) ;;
