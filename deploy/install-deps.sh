@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the exporter needs. It never builds anything.
 #   deploy/install-deps.sh          build + run (and curl, for the README's example)
-#   deploy/install-deps.sh test     + what the test suite uses (Prometheus, promtool, clang)
+#   deploy/install-deps.sh test     + what the test suite uses (Prometheus, promtool, clang, lintian)
 #   deploy/install-deps.sh bench    + what bench/ compares against (mtail, wrk, hyperfine)
 # Only missing packages are installed: as root with apt-get, as another user
 # with `sudo apt-get` when sudo exists; otherwise it prints what to run as root.
@@ -15,7 +15,8 @@ packages=(g++ cmake make pkg-config prometheus-cpp-dev libcivetweb-dev libmicroh
           libyaml-cpp-dev libspdlog-dev libfmt-dev libsimdjson-dev libre2-dev libcli11-dev catch2 python3 curl
           libcurl4-openssl-dev libssl-dev)
 case "${1:-}" in
-  test) packages+=(prometheus clang libclang-rt-14-dev) ;;
+  # dpkg-dev (dpkg-shlibdeps), lintian, systemd (systemd-analyze): test_package.py
+  test) packages+=(prometheus clang libclang-rt-14-dev dpkg-dev lintian systemd) ;;
   bench) packages+=(prometheus mtail wrk hyperfine linux-perf valgrind) ;;
   "") ;;
   *) echo "usage: $0 [test|bench]" >&2; exit 2 ;;
