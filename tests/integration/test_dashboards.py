@@ -7,8 +7,8 @@ webhook and tencent_api when `--config.check` accepts them (a type the binary
 does not know yet is reported as skipped). Feeders keep events coming while
 the queries run: callbacks appended to the file source (and a bad line now
 and then), signed callbacks posted to the webhook (some with a wrong sign,
-a retry, an ignored event type), and a stand-in for the records API on
-loopback serving a few records per window. A real Prometheus scrapes the
+a retry, an ignored event type), and records added to test_tencent_api.py's
+stand-in for the records API. A real Prometheus scrapes the
 exporter every second with deploy/prometheus's rule files loaded.
 
 Then every target of every panel of dashboards/*.json (Grafana variables
@@ -18,10 +18,8 @@ must succeed and return at least one sample that is not NaN. A query whose
 metrics only a missing source type (or a metric this binary does not expose
 yet) would write is listed as skipped with the reason, never passed.
 """
-import calendar
 import glob
 import hashlib
-import http.server
 import json
 import math
 import os
@@ -36,6 +34,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 import test_alert_rules as rules  # noqa: E402  (YAML reader, panel walk, metric names)
+import test_tencent_api as api_test  # noqa: E402  (its signature-checking records API stand-in)
 from test_prometheus import PROMETHEUS, Prometheus as _Prometheus  # noqa: E402
 
 JOB = "stream_disconnect_exporter"  # the job the alerts and the "Exporters up" panel select
@@ -110,9 +109,10 @@ def grafana_alert_queries(source_dir):
 class Feeders:
     """Background writers that keep every rate() of the dashboards non-zero."""
 
-    def __init__(self, log_path, webhook_url=None):
+    def __init__(self, log_path, webhook_url=None, api=None):
         self.log_path = log_path
         self.webhook_url = webhook_url
+        self.api = api
         self.stop_event = threading.Event()
         self.errors = []
         self.posted = {}
@@ -122,6 +122,8 @@ class Feeders:
         self.threads = [threading.Thread(target=self._guard, args=(self._file,), daemon=True)]
         if self.webhook_url:
             self.threads.append(threading.Thread(target=self._guard, args=(self._webhook,), daemon=True))
+        if self.api:
+            self.threads.append(threading.Thread(target=self._guard, args=(self._records,), daemon=True))
         for t in self.threads:
             t.start()
 
@@ -179,71 +181,18 @@ class Feeders:
             self.stop_event.wait(0.5)
 
 
-# ---------------------------------------------------------------- records API stand-in
-
-class RecordsApi:
-    """Answers DescribeLiveStreamEventList with two records ending inside
-    every requested window (the documented response shape), one page."""
-
     REASONS = ["账号欠费，您的直播服务已被暂时关停，请及时充值", "推流客户端主动断流",
-               "The client interrupted the stream"]
+               "The client interrupted the stream", "no such wording"]
 
-    def __init__(self):
-        self.requests = 0
-        api = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                api.requests += 1
-                reply = json.dumps({"Response": api.page(body)}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer((h.LOOPBACK, 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @staticmethod
-    def _parse(t):
-        return calendar.timegm(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ"))
-
-    @staticmethod
-    def _format(t):
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-    def page(self, body):
-        try:
-            start, end = self._parse(body["StartTime"]), self._parse(body["EndTime"])
-        except (KeyError, ValueError):
-            return {"Error": {"Code": "InvalidParameter", "Message": "StartTime/EndTime"}, "RequestId": "x"}
-        events = []
-        if end > start:
-            for i in range(2):
-                reason = self.REASONS[(self.requests + i) % len(self.REASONS)]
-                stop = max(start, end - 1 - i)
-                events.append({"AppName": "live", "DomainName": "push0.example.com",
-                               "StreamName": "api_stream_%d_%d" % (start, i),
-                               "StreamStartTime": self._format(stop - 300), "StreamEndTime": self._format(stop),
-                               "StopReason": reason, "Duration": 300, "ClientIp": "61.135.194.200",
-                               "Resolution": "1280*720"})
-        return {"EventList": events, "TotalNum": len(events), "TotalPage": 1 if events else 0,
-                "RequestId": "req-%d" % self.requests}
-
-    def start(self):
-        self.thread.start()
-
-    def stop(self):
-        if self.thread.is_alive():
-            self.server.shutdown()
-        self.server.server_close()
+    def _records(self):
+        i = 0
+        while not self.stop_event.is_set():
+            end = int(time.time()) - 1
+            self.api.add([api_test.record("push0.example.com", "live", "api_stream_%d_%d" % (i, j),
+                                          end - 300, end, self.REASONS[(i + j) % len(self.REASONS)])
+                          for j in range(2)])
+            i += 1
+            self.stop_event.wait(0.5)
 
 
 # ---------------------------------------------------------------- Prometheus with the rules
@@ -316,25 +265,23 @@ def main():
         print("skipped: prometheus not installed (Debian package prometheus; deploy/install-deps.sh test)")
         return 0
     checks = h.Checks("dashboards")
+    state = {}
     d = h.mkdtemp(prefix="sdx-dash-")
     os.mkdir(os.path.join(d, "logs"))
     log_path = os.path.join(d, "logs", "callbacks.jsonl")
     open(log_path, "wb").close()
     webhook_port = h.free_port()
-    api = RecordsApi()
-    creds = os.path.join(d, "tencent.yaml")
-    with open(creds, "w") as f:
-        f.write("secret_id: AKIDtestdashboards\nsecret_key: dashboards-secret\n")
-    os.chmod(creds, 0o600)
+    api = api_test.StandIn()
+    state["api"] = api
+    creds = api_test.write_credentials(d)
     candidates = {
         "webhook": {"name": "tencent-hook", "type": "webhook", "listen": "%s:%d" % (h.LOOPBACK, webhook_port),
                     "path": "/tencent/callback", "sign_key": SIGN_KEY},
-        "tencent_api": {"name": "console", "type": "tencent_api", "endpoint": "http://%s:%d" % (h.LOOPBACK, api.port),
-                        "credentials_file": creds, "interval": "1s", "lag": "1s", "lookback": "5m"},
+        "tencent_api": {"name": "console", "type": "tencent_api", "endpoint": api.endpoint,
+                        "credentials_file": creds, "interval": "1s", "lag": "0s", "lookback": "5m"},
     }
     sources = [h.file_source("callbacks-log", [os.path.join(d, "logs", "*.jsonl")])]
     skipped_types = {}
-    state = {}
 
     def source_types():
         for name, src in candidates.items():
@@ -351,14 +298,11 @@ def main():
         prom_dir = os.path.join(args.source_dir, "deploy", "prometheus")
         rule_files = [os.path.join(prom_dir, "alerts.yml"), os.path.join(prom_dir, "recording.yml")]
         exp = state["exp"]
-        if "tencent_api" not in skipped_types:
-            api.start()
-            state["api"] = api
         exp.start()
         webhook = None
         if "webhook" not in skipped_types:
             webhook = "http://%s:%d/tencent/callback" % (h.LOOPBACK, webhook_port)
-        feeders = Feeders(log_path, webhook)
+        feeders = Feeders(log_path, webhook, api if "tencent_api" not in skipped_types else None)
         state["feeders"] = feeders
         feeders.start()
         prom = Prometheus(exp.port, rule_files)
@@ -420,6 +364,10 @@ def main():
         problems += ["%s: no data within %.0fs: %s" % (w, DEADLINE, e) for w, e, _ in pending]
         h.require(not problems, "\n  ".join(problems))
 
+    def api_contract():
+        h.require(not api.problems, "requests the stand-in refused: %s" % api.problems[:3])
+        h.require(api.ok_requests(), "the tencent_api source never polled the stand-in")
+
     def webhook_fed():
         posted = state["feeders"].posted
         h.require(posted.get(200, 0) > 0 and sum(v for k, v in posted.items() if k >= 400) > 0,
@@ -436,6 +384,8 @@ def main():
             checks.run("every dashboard and Grafana alert query returns data", queries_return_data)
             if "webhook" not in skipped_types:
                 checks.run("the webhook answered the feeder", webhook_fed)
+            if "tencent_api" not in skipped_types:
+                checks.run("the records API stand-in saw only well-formed signed requests", api_contract)
     finally:
         if "feeders" in state:
             state["feeders"].stop()
@@ -444,7 +394,7 @@ def main():
             if checks.failed:
                 print("---- prometheus log tail (%s):\n%s" % (state["prom"].log_path, state["prom"].log_tail()))
         if "api" in state:
-            state["api"].stop()
+            state["api"].close()
         if "exp" in state:
             state["exp"].close()
     return checks.finish()
