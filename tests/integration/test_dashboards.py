@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -244,6 +245,14 @@ class Prometheus(_Prometheus):
 
 # ---------------------------------------------------------------- the test
 
+def port_open(port):
+    try:
+        socket.create_connection((h.LOOPBACK, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def probe_type(args, d, src):
     """(available, reason): does this binary accept a source of this type?"""
     path = os.path.join(d, "probe-%s.yaml" % src["type"])
@@ -302,6 +311,8 @@ def main():
         webhook = None
         if "webhook" not in skipped_types:
             webhook = "http://%s:%d/tencent/callback" % (h.LOOPBACK, webhook_port)
+            # Its listener starts with the source, after /-/ready may already answer.
+            exp.wait_for(lambda _samples: port_open(webhook_port), timeout=15, what="webhook listener")
         feeders = Feeders(log_path, webhook, api if "tencent_api" not in skipped_types else None)
         state["feeders"] = feeders
         feeders.start()
