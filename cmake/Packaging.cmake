@@ -53,11 +53,12 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "Prometheus exporter for live-stream push interruptions")
 # The extended description; CPack puts the summary above it as the synopsis.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "stream_disconnect_exporter follows logs of Tencent Cloud Live push and
-interruption callbacks (and the other sources its configuration declares),
-classifies every disconnect by its error code into a reason category
-(arrears, auth, banned, network, ...) and exposes per-category and per-code
-counters for Prometheus, Grafana dashboards and alert rules.
+    "stream_disconnect_exporter reads Tencent Cloud Live push and interruption
+callbacks (from logs, or posted to its own webhook) and the console's
+disconnect records (from the Tencent Cloud API), classifies every disconnect
+by its error code into a reason category (arrears, auth, banned, network
+and more) and exposes per-category and per-code counters for Prometheus,
+Grafana dashboards and alert rules.
 
 The package runs it as a systemd service under its own system user, with
 the configuration in /etc/stream_disconnect_exporter.")
