@@ -56,6 +56,7 @@ CONTRACT_METRICS = {
     "stream_disconnect_exporter_webhook_duplicates_total",
     "stream_disconnect_exporter_webhook_ignored_total",
     "stream_disconnect_exporter_webhook_dedup_keys",
+    "stream_disconnect_exporter_webhook_dedup_evictions_total",
     "stream_disconnect_exporter_webhook_request_duration_seconds_bucket",
     "stream_disconnect_exporter_webhook_fsync_duration_seconds_bucket",
     # The records API (tencent_api) source type.
