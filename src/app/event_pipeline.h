@@ -24,6 +24,7 @@ class EventPipeline final : public LineSink {
 
  private:
   void count_parse_error(ParseError error, std::string_view line);
+  void count_bad_fields(std::string_view line);
 
   std::unique_ptr<LineParser> parser_;
   const Classifier& classifier_;

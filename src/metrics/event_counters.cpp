@@ -1,6 +1,9 @@
 #include "metrics/event_counters.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <new>
 
 namespace sdx {
 namespace {
@@ -36,13 +39,42 @@ std::string_view dimension_value(Dimension dimension, const Event& event,
 
 }  // namespace
 
+// A label set and its counters are one allocation: the header, then the
+// per-code counts, then stream_push_duration_seconds's cells by category.
+// The counters' address follows from the set's, so an event's bumps need no
+// load of the header first (issue 12: every pointer chased was a cache miss
+// once label sets outgrow the cache).
 class EventCounters::LabelSet {
  public:
-  LabelSet(std::string key, std::vector<std::string> values, size_t code_count)
-      : key(std::move(key)),
-        values(std::move(values)),
-        by_code(new std::atomic<uint64_t>[code_count]) {
-    for (size_t i = 0; i < code_count; ++i) by_code[i].store(0, std::memory_order_relaxed);
+  static constexpr size_t kAlign = 64;
+
+  static LabelSetPtr create(std::string key, std::vector<std::string> values, size_t code_count,
+                            size_t category_count) {
+    const size_t cells = code_count + category_count * kPushDurationCells;
+    void* memory = ::operator new (header_bytes() + cells * sizeof(std::atomic<uint64_t>),
+                                   std::align_val_t{kAlign});
+    LabelSetPtr set(new (memory) LabelSet(std::move(key), std::move(values)));
+    std::atomic<uint64_t>* first = set->cells();
+    for (size_t i = 0; i < cells; ++i) new (&first[i]) std::atomic<uint64_t>(0);
+    return set;
+  }
+
+  static constexpr size_t header_bytes();
+
+  std::atomic<uint64_t>* cells() {
+    return reinterpret_cast<std::atomic<uint64_t>*>(reinterpret_cast<char*>(this) + header_bytes());
+  }
+  const std::atomic<uint64_t>* cells() const {
+    return reinterpret_cast<const std::atomic<uint64_t>*>(reinterpret_cast<const char*>(this) +
+                                                          header_bytes());
+  }
+  std::atomic<uint64_t>& by_code(size_t index) { return cells()[index]; }
+  const std::atomic<uint64_t>& by_code(size_t index) const { return cells()[index]; }
+  std::atomic<uint64_t>* durations(size_t code_count, size_t category) {
+    return cells() + code_count + category * kPushDurationCells;
+  }
+  const std::atomic<uint64_t>* durations(size_t code_count, size_t category) const {
+    return cells() + code_count + category * kPushDurationCells;
   }
 
   // Codes not in the table, and codes only partly known from a message.
@@ -62,12 +94,30 @@ class EventCounters::LabelSet {
 
   const std::string key;  // dimension values joined, as the index compares them
   const std::vector<std::string> values;
-  std::unique_ptr<std::atomic<uint64_t>[]> by_code;
   std::atomic<uint64_t> pushes{0};
   // Grown by the writer under structure_mutex_; fixed addresses.
   std::vector<std::unique_ptr<Unlisted>> unlisted;
   std::atomic<uint64_t> unlisted_overflow{0};
+
+ private:
+  LabelSet(std::string key, std::vector<std::string> values)
+      : key(std::move(key)), values(std::move(values)) {}
 };
+
+constexpr size_t EventCounters::LabelSet::header_bytes() {
+  return (sizeof(LabelSet) + kAlign - 1) / kAlign * kAlign;
+}
+
+void EventCounters::LabelSetDeleter::operator()(LabelSet* set) const {
+  set->~LabelSet();  // the cells are trivially destructible atomics
+  ::operator delete (set, std::align_val_t{LabelSet::kAlign});
+}
+
+bool EventCounters::IndexSlot::matches(std::string_view other, uint64_t other_hash) const {
+  if (hash != other_hash || length != other.size()) return false;
+  if (length <= kInlineKey) return std::memcmp(inline_key, other.data(), length) == 0;
+  return *key == other;
+}
 
 EventCounters::EventCounters(std::shared_ptr<const Model> model, std::string source_name,
                              LabelSetBudget& budget)
@@ -96,7 +146,8 @@ EventCounters::LabelSet& EventCounters::create_label_set(std::string key,
                                                          std::vector<std::string> values) {
   const bool indexed = !key.empty();
   const uint64_t hash = std::hash<std::string_view>{}(key);
-  auto set = std::make_unique<LabelSet>(std::move(key), std::move(values), table_.size());
+  LabelSetPtr set = LabelSet::create(std::move(key), std::move(values), table_.size(),
+                                     model_->categories().size());
   LabelSet* raw = set.get();
   {
     std::lock_guard lock(structure_mutex_);
@@ -112,7 +163,7 @@ EventCounters::LabelSet* EventCounters::find_indexed(std::string_view key, uint6
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const IndexSlot& slot = index_[i];
     if (slot.set == nullptr) return nullptr;
-    if (slot.hash == hash && *slot.key == key) return slot.set;
+    if (slot.matches(key, hash)) return slot.set;
   }
 }
 
@@ -128,7 +179,13 @@ void EventCounters::insert_indexed(LabelSet* set, uint64_t hash, const std::stri
   const size_t mask = index_.size() - 1;
   size_t i = hash & mask;
   while (index_[i].set != nullptr) i = (i + 1) & mask;
-  index_[i] = IndexSlot{hash, set, key};
+  IndexSlot& slot = index_[i];
+  slot = IndexSlot{};
+  slot.hash = hash;
+  slot.set = set;
+  slot.key = key;
+  slot.length = static_cast<uint32_t>(key->size());
+  if (key->size() <= IndexSlot::kInlineKey) std::memcpy(slot.inline_key, key->data(), key->size());
   ++indexed_;
 }
 
@@ -176,9 +233,19 @@ EventCounters::LabelSet& EventCounters::label_set_for(const Event& event) {
   return create_label_set(key_buffer_, std::move(values));
 }
 
-void EventCounters::count_disconnect(LabelSet& set, const Classification& classification) {
+void EventCounters::observe_push_duration(LabelSet& set, Category category, int64_t ms) {
+  std::atomic<uint64_t>* cells = set.durations(table_.size(), static_cast<size_t>(category));
+  bump(cells[push_duration_bucket(ms)]);
+  auto& sum = cells[kPushDurationSumCell];
+  sum.store(sum.load(std::memory_order_relaxed) + static_cast<uint64_t>(ms),
+            std::memory_order_relaxed);
+}
+
+void EventCounters::count_disconnect(LabelSet& set, const Classification& classification,
+                                     std::optional<int64_t> push_duration_ms) {
+  if (push_duration_ms) observe_push_duration(set, classification.category, *push_duration_ms);
   if (classification.index) {
-    bump(set.by_code[*classification.index]);
+    bump(set.by_code(*classification.index));
     return;
   }
   for (auto& entry : set.unlisted) {
@@ -226,7 +293,7 @@ void EventCounters::snapshot(std::vector<CounterRow>& rows) const {
     for (uint32_t i = 0; i < table_.size(); ++i) {
       const CodeEntry& entry = table_.at(i);
       add_disconnect(std::to_string(entry.errcode), std::to_string(entry.sub_errcode),
-                     entry.category, set->by_code[i].load(std::memory_order_relaxed));
+                     entry.category, set->by_code(i).load(std::memory_order_relaxed));
     }
     for (const auto& entry : set->unlisted) {
       uint64_t value = entry->count.load(std::memory_order_relaxed);
@@ -238,6 +305,25 @@ void EventCounters::snapshot(std::vector<CounterRow>& rows) const {
     if (uint64_t value = set->unlisted_overflow.load(std::memory_order_relaxed); value > 0) {
       add_disconnect(std::string(kOverflowLabelValue), std::string(kOverflowLabelValue),
                      Category::unknown, value);
+    }
+    for (size_t c = 0; c < model_->categories().size(); ++c) {
+      const std::atomic<uint64_t>* cells = set->durations(table_.size(), c);
+      bool any = false;
+      for (size_t cell = 0; cell < kPushDurationCells; ++cell) {
+        any |= cells[cell].load(std::memory_order_relaxed) != 0;
+      }
+      if (!any) continue;  // zero series are not materialised
+      CounterRow row;
+      row.cells.resize(kPushDurationCells);
+      for (size_t cell = 0; cell < kPushDurationCells; ++cell) {
+        row.cells[cell] = cells[cell].load(std::memory_order_relaxed);
+      }
+      row.kind = CounterRow::Kind::push_duration;
+      row.source = source_name_;
+      row.category = model_->categories().name(static_cast<Category>(c));
+      row.label_values = set->values;
+      row.value = push_duration_count(row.cells);
+      rows.push_back(std::move(row));
     }
     uint64_t pushes = set->pushes.load(std::memory_order_relaxed);
     if (pushes > 0 || with_zeros) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "metrics/counter_row.h"
 #include "metrics/dimension.h"
 #include "metrics/label_set_budget.h"
+#include "metrics/push_duration_buckets.h"
 #include "parse/event.h"
 
 namespace sdx {
@@ -38,7 +40,9 @@ class EventCounters {
 
   // The label set for this event's dimension values (writer thread only).
   LabelSet& label_set_for(const Event& event);
-  void count_disconnect(LabelSet& set, const Classification& classification);
+  // `push_duration_ms`: observed in stream_push_duration_seconds when known.
+  void count_disconnect(LabelSet& set, const Classification& classification,
+                        std::optional<int64_t> push_duration_ms = std::nullopt);
   void count_push(LabelSet& set);
 
   // Adds every non-zero counter as a row (any thread).
@@ -51,18 +55,30 @@ class EventCounters {
  private:
   LabelSet& create_label_set(std::string key, std::vector<std::string> values);
   LabelSet& overflow_set();
+  void observe_push_duration(LabelSet& set, Category category, int64_t ms);
 
   // Open-addressing index of label sets (writer thread only): the hash sits
   // next to the pointer, so a lookup touches one slot and the set it finds,
   // not a bucket array and a list node too — it keeps per-event cost flat as
   // label sets grow into the thousands.
-  struct IndexSlot {
+  // A short key (a stream name) is kept in the slot itself, so a lookup
+  // touches one cache line, not the line of a string elsewhere too.
+  struct alignas(64) IndexSlot {
+    static constexpr size_t kInlineKey = 36;
     uint64_t hash = 0;
     LabelSet* set = nullptr;
     const std::string* key = nullptr;  // the set's key, or a refused one's
+    uint32_t length = 0;
+    char inline_key[kInlineKey] = {};  // the key's bytes when it fits
+    bool matches(std::string_view other, uint64_t other_hash) const;
   };
   LabelSet* find_indexed(std::string_view key, uint64_t hash) const;
   void insert_indexed(LabelSet* set, uint64_t hash, const std::string* key);
+  // A label set and its counters are one allocation (see LabelSet).
+  struct LabelSetDeleter {
+    void operator()(LabelSet* set) const;
+  };
+  using LabelSetPtr = std::unique_ptr<LabelSet, LabelSetDeleter>;
 
   const std::shared_ptr<const Model> model_;
   const CodeTable& table_;
@@ -72,7 +88,7 @@ class EventCounters {
   const bool uses_event_dimensions_;
 
   mutable std::mutex structure_mutex_;  // guards sets_ growth vs. snapshot()
-  std::vector<std::unique_ptr<LabelSet>> sets_;
+  std::vector<LabelSetPtr> sets_;
   std::vector<IndexSlot> index_;  // size is a power of two, at most half full
   size_t indexed_ = 0;
   LabelSet* fixed_set_ = nullptr;     // the only set when no event dimensions are configured

@@ -8,6 +8,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "metrics/metrics_registry.h"
+#include "metrics/push_duration_buckets.h"
 #include "metrics/text_writer.h"
 
 namespace sdx {
@@ -17,6 +18,36 @@ void write_dimension_labels(TextWriter& writer, const std::vector<Dimension>& di
                             const std::vector<std::string>& values) {
   for (size_t i = 0; i < dims.size() && i < values.size(); ++i) {
     writer.label(dimension_name(dims[i]), values[i]);
+  }
+}
+
+// stream_push_duration_seconds from its rows' cells (merge_series made one
+// row per labels and category).
+void write_push_durations(TextWriter& writer, const std::vector<Dimension>& dims,
+                          const std::vector<CounterRow>& rows) {
+  writer.family("stream_push_duration_seconds",
+                "How long a stream had been pushing when it was cut, by category.", "histogram");
+  for (const CounterRow& row : rows) {
+    if (row.kind != CounterRow::Kind::push_duration || row.cells.size() != kPushDurationCells) {
+      continue;
+    }
+    uint64_t cumulative = 0;
+    for (size_t bucket = 0; bucket <= kPushDurationInfBucket; ++bucket) {
+      cumulative += row.cells[bucket];
+      writer.begin_sample("stream_push_duration_seconds_bucket");
+      write_dimension_labels(writer, dims, row.label_values);
+      writer.label("category", row.category);
+      writer.label("le", push_duration_cell_name(bucket));
+      writer.end_sample(cumulative);
+    }
+    writer.begin_sample("stream_push_duration_seconds_sum");
+    write_dimension_labels(writer, dims, row.label_values);
+    writer.label("category", row.category);
+    writer.end_sample_millis(row.cells[kPushDurationSumCell]);
+    writer.begin_sample("stream_push_duration_seconds_count");
+    write_dimension_labels(writer, dims, row.label_values);
+    writer.label("category", row.category);
+    writer.end_sample(cumulative);
   }
 }
 
@@ -42,12 +73,12 @@ std::vector<prometheus::MetricFamily> merge_families(
 
 }  // namespace
 
-void write_event_counters(const Model& model, const std::vector<CounterRow>& rows,
-                          std::string& out) {
+void write_event_counters(const Model& model, const std::vector<CounterRow>& rows, std::string& out,
+                          const std::function<void(std::string&)>& flush) {
   const CodeTable& table = model.table();
   const CategoryTable& categories = model.categories();
   const auto& dims = model.labels();
-  TextWriter writer(out);
+  TextWriter writer(out, flush);
 
   // Without per-event dimensions there is one label set per source value:
   // every category is shown from the start. With them, only categories a
@@ -60,6 +91,7 @@ void write_event_counters(const Model& model, const std::vector<CounterRow>& row
   // was counted in, so a total never moves to another category.
   std::map<std::vector<std::string>, std::map<std::string, uint64_t>> category_totals;
   for (const CounterRow& row : rows) {
+    if (row.kind == CounterRow::Kind::push_duration) continue;
     auto& totals = category_totals[row.label_values];
     if (!event_dimensions && totals.empty()) {
       for (size_t c = 0; c < categories.size(); ++c) {
@@ -104,6 +136,8 @@ void write_event_counters(const Model& model, const std::vector<CounterRow>& row
     writer.end_sample(1);
   }
 
+  write_push_durations(writer, dims, rows);
+
   writer.family("stream_pushes_total", "Pushes started (event_type 1).", "counter");
   for (const auto& row : rows) {
     if (row.kind != CounterRow::Kind::push) continue;
@@ -113,11 +147,10 @@ void write_event_counters(const Model& model, const std::vector<CounterRow>& row
   }
 }
 
-std::string render_exposition(
-    const Model& model, std::vector<CounterRow> rows,
+namespace {
+
+std::string render_self_metrics(
     const std::vector<std::shared_ptr<const prometheus::Collectable>>& collectables) {
-  std::string text;
-  write_event_counters(model, MetricsRegistry::merge_series(std::move(rows)), text);
   std::vector<prometheus::MetricFamily> self_metrics = merge_families(collectables);
   prometheus::MetricFamily build{"stream_disconnect_exporter_build_info",
                                  "Build information; value is always 1.",
@@ -130,8 +163,34 @@ std::string render_exposition(
   self_metrics.push_back(std::move(build));
   std::ostringstream stream;
   prometheus::TextSerializer().Serialize(stream, self_metrics);
-  text += stream.str();
+  return stream.str();
+}
+
+}  // namespace
+
+std::string render_exposition(
+    const Model& model, std::vector<CounterRow> rows,
+    const std::vector<std::shared_ptr<const prometheus::Collectable>>& collectables) {
+  std::string text;
+  write_event_counters(model, MetricsRegistry::merge_series(std::move(rows)), text);
+  text += render_self_metrics(collectables);
   return text;
+}
+
+bool write_exposition(
+    std::FILE* file, const Model& model, std::vector<CounterRow> rows,
+    const std::vector<std::shared_ptr<const prometheus::Collectable>>& collectables) {
+  bool ok = true;
+  auto write = [&](std::string& text) {
+    ok &= std::fwrite(text.data(), 1, text.size(), file) == text.size();
+    text.clear();
+  };
+  std::string text;
+  write_event_counters(model, MetricsRegistry::merge_series(std::move(rows)), text, write);
+  write(text);
+  text = render_self_metrics(collectables);
+  write(text);
+  return ok && std::fflush(file) == 0;
 }
 
 }  // namespace sdx

@@ -3,6 +3,8 @@
 // straight as text, see text_writer.h and bench/render_compare) followed by
 // the self metrics of every Collectable, merged by family name and
 // serialised by prometheus-cpp. The exposition knows none of the parts.
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,8 +21,16 @@ std::string render_exposition(
     const Model& model, std::vector<CounterRow> rows,
     const std::vector<std::shared_ptr<const prometheus::Collectable>>& collectables);
 
-// The contract counters alone (benchmarks, tests).
+// The same written to `file` as it is rendered (--once: the text of a large
+// exposition is never whole in memory). False on a write error.
+bool write_exposition(
+    std::FILE* file, const Model& model, std::vector<CounterRow> rows,
+    const std::vector<std::shared_ptr<const prometheus::Collectable>>& collectables);
+
+// The contract counters alone (benchmarks, tests). `flush`, if set, is given
+// `out` to empty whenever it grows large.
 void write_event_counters(const Model& model, const std::vector<CounterRow>& merged_rows,
-                          std::string& out);
+                          std::string& out,
+                          const std::function<void(std::string&)>& flush = nullptr);
 
 }  // namespace sdx

@@ -47,12 +47,12 @@ std::shared_ptr<EventCounters> MetricsRegistry::add_counters(const std::string& 
 }
 
 void MetricsRegistry::add_to_base(CounterRow row) {
-  if (row.value == 0) return;
+  if (row.empty()) return;
   auto [it, inserted] = base_index_.try_emplace(row.key(model_->labels()), base_.size());
   if (inserted) {
     base_.push_back(std::move(row));
   } else {
-    base_[it->second].value += row.value;
+    base_[it->second].add(row);
   }
 }
 
@@ -178,13 +178,22 @@ std::vector<std::pair<std::string, uint64_t>> MetricsRegistry::checkpoint_counte
   const auto model = this->model();
   std::unordered_map<std::string, size_t> position;
   std::vector<std::pair<std::string, uint64_t>> out;
-  for (const auto& row : rows) {
-    if (row.value == 0) continue;
-    auto [it, inserted] = position.try_emplace(row.key(model->labels()), out.size());
+  auto add = [&](std::string key, uint64_t value) {
+    if (value == 0) return;
+    auto [it, inserted] = position.try_emplace(std::move(key), out.size());
     if (inserted) {
-      out.emplace_back(it->first, row.value);
+      out.emplace_back(it->first, value);
     } else {
-      out[it->second].second += row.value;
+      out[it->second].second += value;
+    }
+  };
+  for (const auto& row : rows) {
+    if (row.kind == CounterRow::Kind::push_duration) {
+      for (size_t cell = 0; cell < row.cells.size(); ++cell) {
+        if (row.cells[cell] != 0) add(row.cell_key(model->labels(), cell), row.cells[cell]);
+      }
+    } else {
+      add(row.key(model->labels()), row.value);
     }
   }
   return out;
@@ -201,7 +210,7 @@ std::vector<CounterRow> MetricsRegistry::merge_series(std::vector<CounterRow> ro
   size_t out = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (out > 0 && tie(rows[out - 1]) == tie(rows[i])) {
-      rows[out - 1].value += rows[i].value;
+      rows[out - 1].add(rows[i]);
     } else {
       if (out != i) rows[out] = std::move(rows[i]);
       ++out;

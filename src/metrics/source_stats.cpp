@@ -50,7 +50,39 @@ void SourceStats::collect(std::vector<prometheus::MetricFamily>& out) const {
   auto last = family("last_event_timestamp_seconds",
                      "event_time of the newest event read, by source.", MetricType::Gauge);
   sample(last, "", "", load(last_event_timestamp));
-  for (auto* f : {&events, &errors, &resolved, &last}) out.push_back(std::move(*f));
+  auto bad = family("bad_optional_fields_total",
+                    "Events counted with a malformed optional field ignored, by field.",
+                    MetricType::Counter);
+  for (size_t f = 0; f < kOptionalFieldCount; ++f) {
+    sample(bad, "field", optional_field_name(static_cast<OptionalField>(f)),
+           load(bad_optional_fields[f]));
+  }
+  auto absent = family("push_duration_absent_total",
+                       "Disconnects without a usable push_duration, so not in "
+                       "stream_push_duration_seconds.",
+                       MetricType::Counter);
+  sample(absent, "", "", load(push_duration_absent));
+  for (auto* f : {&events, &errors, &resolved, &last, &bad, &absent}) {
+    out.push_back(std::move(*f));
+  }
+}
+
+void SourceStats::add(const SourceStats& other) {
+  auto add_all = [](auto& into, const auto& from) {
+    for (size_t i = 0; i < into.size(); ++i) {
+      into[i].fetch_add(from[i].load(std::memory_order_relaxed), std::memory_order_relaxed);
+    }
+  };
+  add_all(events, other.events);
+  add_all(parse_errors, other.parse_errors);
+  add_all(resolutions, other.resolutions);
+  add_all(bad_optional_fields, other.bad_optional_fields);
+  push_duration_absent.fetch_add(other.push_duration_absent.load(std::memory_order_relaxed),
+                                 std::memory_order_relaxed);
+  const int64_t time = other.last_event_timestamp.load(std::memory_order_relaxed);
+  if (time > last_event_timestamp.load(std::memory_order_relaxed)) {
+    last_event_timestamp.store(time, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace sdx

@@ -13,6 +13,7 @@
 #include <prometheus/metric_family.h>
 
 #include "classify/classifier.h"
+#include "parse/optional_field.h"
 #include "parse/parse_error.h"
 
 namespace sdx {
@@ -29,8 +30,16 @@ struct SourceStats {
   std::array<std::atomic<uint64_t>, kParseErrorCount> parse_errors{};
   std::array<std::atomic<uint64_t>, kResolutionCount> resolutions{};
   std::atomic<int64_t> last_event_timestamp{0};  // event_time of the newest event seen
+  // Events counted with a malformed optional field ignored, by field.
+  std::array<std::atomic<uint64_t>, kOptionalFieldCount> bad_optional_fields{};
+  // Disconnects without a usable push_duration (absent, null or malformed):
+  // not in stream_push_duration_seconds, and not observed as 0 either.
+  std::atomic<uint64_t> push_duration_absent{0};
 
   void collect(std::vector<prometheus::MetricFamily>& out) const;
+  // Adds another writer's counts (a parallel --once reads one source on
+  // several threads); the newest event time is the later of the two.
+  void add(const SourceStats& other);
 };
 
 // Single-writer increment (see event_counters.cpp).

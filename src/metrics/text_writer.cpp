@@ -51,6 +51,24 @@ void TextWriter::end_sample(uint64_t value) {
   out_ += ' ';
   out_.append(digits, end);
   out_ += '\n';
+  maybe_flush();
+}
+
+void TextWriter::end_sample_millis(uint64_t millis) {
+  if (!first_label_) out_ += '}';
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, millis / 1000);
+  out_ += ' ';
+  out_.append(digits, end);
+  const auto fraction = static_cast<unsigned>(millis % 1000);
+  if (fraction != 0) {
+    out_ += '.';
+    out_ += static_cast<char>('0' + fraction / 100);
+    out_ += static_cast<char>('0' + fraction / 10 % 10);
+    out_ += static_cast<char>('0' + fraction % 10);
+  }
+  out_ += '\n';
+  maybe_flush();
 }
 
 }  // namespace sdx

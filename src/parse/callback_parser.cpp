@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "parse/optional_field.h"
+
 namespace sdx {
 namespace {
 
@@ -12,18 +14,40 @@ static_assert(kLinePadding >= simdjson::SIMDJSON_PADDING,
 
 enum class FieldStatus { ok, absent, wrong_type };
 
+// A JSON number that is a whole int64 even when written as a fraction
+// ("18.0"); 18.5, 1e400 and 2^63 are not.
+bool integral_double(od::value value, int64_t& out) {
+  double number = 0;
+  if (value.get_double().get(number) != simdjson::SUCCESS) return false;
+  // 2^63 is exact as a double; the open upper bound keeps the cast defined.
+  if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) return false;
+  if (number != static_cast<double>(static_cast<int64_t>(number))) return false;
+  out = static_cast<int64_t>(number);
+  return true;
+}
+
 // Integers arrive as JSON numbers, but exports and old bodies also write them
 // as strings ("push_duration" is a string in current docs): accept both.
 FieldStatus read_integer(od::value value, int64_t& out) {
   // Fast path: a plain JSON integer. A failed get_int64 does not consume the
   // value, so the slower checks below still see it.
   if (value.get_int64().get(out) == simdjson::SUCCESS) return FieldStatus::ok;
+  // Second fast path: digits in quotes ("push_duration":"128581" on every
+  // callback), read from the raw token without unescaping a copy. Digits
+  // then a quote is the whole string; anything else takes the slow path.
+  const std::string_view raw = value.raw_json_token();
+  if (raw.size() > 2 && raw[0] == '"') {
+    const char* end = raw.data() + raw.size();
+    auto [ptr, ec] = std::from_chars(raw.data() + 1, end, out);
+    if (ec == std::errc() && ptr != raw.data() + 1 && ptr < end && *ptr == '"') {
+      return FieldStatus::ok;
+    }
+  }
   od::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS) return FieldStatus::wrong_type;
   switch (type) {
     case od::json_type::number:
-      return value.get_int64().get(out) == simdjson::SUCCESS ? FieldStatus::ok
-                                                             : FieldStatus::wrong_type;
+      return integral_double(value, out) ? FieldStatus::ok : FieldStatus::wrong_type;
     case od::json_type::string: {
       std::string_view text;
       if (value.get_string().get(text) != simdjson::SUCCESS) return FieldStatus::wrong_type;
@@ -48,8 +72,9 @@ FieldStatus read_string(od::value value, std::string_view& out) {
                                                           : FieldStatus::wrong_type;
 }
 
-// appid is a number in callbacks; keep its text for the `appid` label.
-FieldStatus read_number_text(od::value value, std::string_view& out) {
+// Label values are strings, but ids (appid always, stream_id sometimes) come
+// as numbers: keep a number's text.
+FieldStatus read_label(od::value value, std::string_view& out) {
   od::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS) return FieldStatus::wrong_type;
   if (type == od::json_type::string) return read_string(value, out);
@@ -61,6 +86,11 @@ FieldStatus read_number_text(od::value value, std::string_view& out) {
     out.remove_suffix(1);
   }
   return FieldStatus::ok;
+}
+
+// An optional field that is malformed is left empty and marked, not an error.
+void optional(FieldStatus status, OptionalField field, Event& out) {
+  if (status == FieldStatus::wrong_type) out.bad_fields |= optional_field_bit(field);
 }
 
 // Keys are compared against the raw (still quoted) JSON text with a length
@@ -119,14 +149,20 @@ ParseError TencentCallbackParser::parse(std::string_view line, Event& out) {
     const char* raw_key = field.key().raw();
     FieldStatus status = FieldStatus::ok;
     // Dispatch on the first letter: most keys are skipped without a compare.
+    // Only event_type, errcode and sub_errcode can make the line an error;
+    // the others are optional (see optional()).
     switch (raw_key[0]) {
       case 'a':
         if (key_is(raw_key, "app")) {
-          if (fields_.domain) status = read_string(field.value(), out.domain);
+          if (fields_.domain) {
+            optional(read_string(field.value(), out.domain), OptionalField::domain, out);
+          }
         } else if (key_is(raw_key, "appname")) {
-          if (fields_.app) status = read_string(field.value(), out.app);
+          if (fields_.app) optional(read_string(field.value(), out.app), OptionalField::app, out);
         } else if (key_is(raw_key, "appid")) {
-          if (fields_.appid) status = read_number_text(field.value(), out.appid);
+          if (fields_.appid) {
+            optional(read_label(field.value(), out.appid), OptionalField::appid, out);
+          }
         }
         break;
       case 'e':
@@ -134,12 +170,30 @@ ParseError TencentCallbackParser::parse(std::string_view line, Event& out) {
           status = read_integer(field.value(), out.errcode);
           has_errcode = status == FieldStatus::ok;
         } else if (key_is(raw_key, "errmsg")) {
-          status = read_string(field.value(), out.errmsg);
+          optional(read_string(field.value(), out.errmsg), OptionalField::errmsg, out);
         } else if (key_is(raw_key, "event_type")) {
           status = read_integer(field.value(), event_type);
           has_event_type = status == FieldStatus::ok;
         } else if (key_is(raw_key, "event_time")) {
-          status = read_integer(field.value(), out.event_time);
+          int64_t time = 0;
+          const FieldStatus time_status = read_integer(field.value(), time);
+          if (time_status == FieldStatus::ok && time < 0) {
+            out.bad_fields |= optional_field_bit(OptionalField::event_time);
+          } else if (time_status == FieldStatus::ok) {
+            out.event_time = time;
+          }
+          optional(time_status, OptionalField::event_time, out);
+        }
+        break;
+      case 'p':
+        if (key_is(raw_key, "push_duration")) {
+          int64_t ms = 0;
+          const FieldStatus ms_status = read_integer(field.value(), ms);
+          if (ms_status == FieldStatus::ok && ms >= 0) {
+            out.push_duration_ms = ms;
+          } else if (ms_status != FieldStatus::absent) {
+            out.bad_fields |= optional_field_bit(OptionalField::push_duration);
+          }
         }
         break;
       case 's':
@@ -148,7 +202,19 @@ ParseError TencentCallbackParser::parse(std::string_view line, Event& out) {
           status = read_integer(field.value(), sub);
           if (status == FieldStatus::ok) out.sub_errcode = sub;
         } else if (key_is(raw_key, "stream_id")) {
-          if (fields_.stream) status = read_string(field.value(), out.stream);
+          if (fields_.stream) {
+            std::string_view stream;
+            od::value value = field.value();
+            od::json_type type;
+            // A numeric stream_id is used as its text, and counted: the
+            // docs say string, so the producer is off-contract.
+            if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
+              out.bad_fields |= optional_field_bit(OptionalField::stream);
+              if (read_label(value, stream) == FieldStatus::ok) out.stream = stream;
+            } else {
+              optional(read_string(value, out.stream), OptionalField::stream, out);
+            }
+          }
         }
         break;
       default:

@@ -22,6 +22,12 @@ struct Event {
   // Only a message, no code (records API StopReason): classified by the
   // message alone over the whole table.
   bool message_only = false;
+  // How long the stream had been pushing when it was cut (callback
+  // "push_duration", ms); absent when the line has none.
+  std::optional<int64_t> push_duration_ms;
+  // OptionalField bits (parse/optional_field.h): malformed fields that were
+  // ignored or normalised instead of dropping the event.
+  uint8_t bad_fields = 0;
 };
 
 }  // namespace sdx

@@ -13,10 +13,6 @@ static_assert(kLinePadding >= simdjson::SIMDJSON_PADDING,
 
 enum class FieldStatus { ok, absent, wrong_type };
 
-ParseError to_error(FieldStatus status) {
-  return status == FieldStatus::wrong_type ? ParseError::wrong_type : ParseError::none;
-}
-
 // Codes arrive as JSON integers or as strings of digits ("18"), as in
 // Tencent's callbacks; null counts as absent.
 FieldStatus read_integer(dom::element value, int64_t& out) {
@@ -32,9 +28,22 @@ FieldStatus read_integer(dom::element value, int64_t& out) {
       out = *number;
       return FieldStatus::ok;
     }
+    case dom::element_type::DOUBLE: {
+      // "18.0" is 18; 18.5, 1e300 and 2^63 are not codes.
+      double number = 0;
+      if (value.get_double().get(number) != simdjson::SUCCESS) return FieldStatus::wrong_type;
+      if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) {
+        return FieldStatus::wrong_type;
+      }
+      if (number != static_cast<double>(static_cast<int64_t>(number))) {
+        return FieldStatus::wrong_type;
+      }
+      out = static_cast<int64_t>(number);
+      return FieldStatus::ok;
+    }
     case dom::element_type::NULL_VALUE:
       return FieldStatus::absent;
-    default:  // fractions, integers past int64, bools, objects, arrays
+    default:  // integers past int64, bools, objects, arrays
       return FieldStatus::wrong_type;
   }
 }
@@ -92,50 +101,55 @@ JsonFieldParser::JsonFieldParser(std::shared_ptr<const JsonFieldMap> map, Dimens
 
 // Strings as they are; numbers (appid is one in Tencent's bodies, stream ids
 // often are) as their text; null or absent as empty.
-ParseError JsonFieldParser::read_text(dom::element root, const std::optional<JsonPointer>& pointer,
-                                      Slot slot, std::string_view& out) {
-  if (!pointer) return ParseError::none;
+void JsonFieldParser::read_text(dom::element root, const std::optional<JsonPointer>& pointer,
+                                Slot slot, OptionalField field, std::string_view& out,
+                                Event& event) {
+  if (!pointer) return;
   const std::optional<dom::element> found = pointer->find(root);
-  if (!found) return ParseError::none;
+  if (!found) return;
   switch (found->type()) {
     case dom::element_type::STRING:
-      return found->get_string().get(out) == simdjson::SUCCESS ? ParseError::none
-                                                               : ParseError::wrong_type;
+      if (found->get_string().get(out) != simdjson::SUCCESS) {
+        out = {};
+        event.bad_fields |= optional_field_bit(field);
+      }
+      return;
     case dom::element_type::INT64:
       out = write_number<int64_t>(*found, numbers_[slot]);
-      return ParseError::none;
+      return;
     case dom::element_type::UINT64:
       out = write_number<uint64_t>(*found, numbers_[slot]);
-      return ParseError::none;
+      return;
     case dom::element_type::DOUBLE:
       out = write_number<double>(*found, numbers_[slot]);
-      return ParseError::none;
+      return;
     case dom::element_type::NULL_VALUE:
-      return ParseError::none;
-    default:
-      return ParseError::wrong_type;  // bools, objects, arrays
+      return;
+    default:  // bools, objects, arrays
+      event.bad_fields |= optional_field_bit(field);
+      return;
   }
 }
 
 // The dimensions and the time, which pushes carry too (stream_pushes_total has
 // the same labels). Only the dimensions the configured labels use are looked up.
-ParseError JsonFieldParser::read_shared_fields(dom::element root, Event& out) {
+void JsonFieldParser::read_shared_fields(dom::element root, Event& out) {
   const JsonFieldMap& map = *map_;
-  ParseError error = ParseError::none;
-  if (fields_.domain) error = read_text(root, map.domain, kDomain, out.domain);
-  if (error == ParseError::none && fields_.app) error = read_text(root, map.app, kApp, out.app);
-  if (error == ParseError::none && fields_.appid) {
-    error = read_text(root, map.appid, kAppid, out.appid);
-  }
-  if (error == ParseError::none && fields_.stream) {
-    error = read_text(root, map.stream, kStream, out.stream);
-  }
-  if (error == ParseError::none && map.time) {
+  if (fields_.domain) read_text(root, map.domain, kDomain, OptionalField::domain, out.domain, out);
+  if (fields_.app) read_text(root, map.app, kApp, OptionalField::app, out.app, out);
+  if (fields_.appid) read_text(root, map.appid, kAppid, OptionalField::appid, out.appid, out);
+  if (fields_.stream) read_text(root, map.stream, kStream, OptionalField::stream, out.stream, out);
+  if (map.time) {
     if (const std::optional<dom::element> found = map.time->find(root)) {
-      error = to_error(read_time(*found, out.event_time));
+      int64_t seconds = 0;
+      const FieldStatus status = read_time(*found, seconds);
+      if (status == FieldStatus::ok && seconds >= 0) {
+        out.event_time = seconds;
+      } else if (status != FieldStatus::absent) {
+        out.bad_fields |= optional_field_bit(OptionalField::event_time);
+      }
     }
   }
-  return error;
 }
 
 ParseError JsonFieldParser::parse(std::string_view line, Event& out) {
@@ -156,7 +170,8 @@ ParseError JsonFieldParser::parse(std::string_view line, Event& out) {
   const JsonFieldMap& map = *map_;
   if (map.push && map.push->matches(root)) {
     out.kind = Event::Kind::push;
-    return read_shared_fields(root, out);
+    read_shared_fields(root, out);
+    return ParseError::none;
   }
   if (map.filter && !map.filter->matches(root)) {
     out.kind = Event::Kind::other;
@@ -181,12 +196,19 @@ ParseError JsonFieldParser::parse(std::string_view line, Event& out) {
       if (status == FieldStatus::ok) out.sub_errcode = sub;
     }
   }
-  if (const ParseError error = read_text(root, map.errmsg, kErrmsg, out.errmsg);
-      error != ParseError::none) {
-    return error;
+  read_text(root, map.errmsg, kErrmsg, OptionalField::errmsg, out.errmsg, out);
+  read_shared_fields(root, out);
+  if (map.push_duration) {
+    if (const std::optional<dom::element> found = map.push_duration->find(root)) {
+      int64_t ms = 0;
+      const FieldStatus status = read_integer(*found, ms);
+      if (status == FieldStatus::ok && ms >= 0) {
+        out.push_duration_ms = ms;
+      } else if (status != FieldStatus::absent) {
+        out.bad_fields |= optional_field_bit(OptionalField::push_duration);
+      }
+    }
   }
-  if (const ParseError error = read_shared_fields(root, out); error != ParseError::none)
-    return error;
   out.kind = Event::Kind::disconnect;
   return ParseError::none;
 }

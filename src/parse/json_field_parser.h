@@ -10,12 +10,14 @@
 #include "parse/json_match.h"
 #include "parse/json_pointer.h"
 #include "parse/line_parser.h"
+#include "parse/optional_field.h"
 
 namespace sdx {
 
 struct JsonFieldMap {
   JsonPointer errcode;
   std::optional<JsonPointer> sub_errcode, errmsg, domain, app, appid, stream, time;
+  std::optional<JsonPointer> push_duration;  // ms, a number or numeric string
   // Checked first: a line it matches is a push, whatever the filter says.
   std::optional<JsonMatch> push;
   // Lines it does not match (that are not pushes) are Event::Kind::other.
@@ -35,9 +37,11 @@ class JsonFieldParser final : public LineParser {
   using NumberText = std::array<char, 32>;
   enum Slot { kErrmsg, kDomain, kApp, kAppid, kStream, kSlotCount };
 
-  ParseError read_shared_fields(simdjson::dom::element root, Event& out);
-  ParseError read_text(simdjson::dom::element root, const std::optional<JsonPointer>& pointer,
-                       Slot slot, std::string_view& out);
+  void read_shared_fields(simdjson::dom::element root, Event& out);
+  // Optional fields: a malformed one is left empty and marked in
+  // Event::bad_fields, never an error.
+  void read_text(simdjson::dom::element root, const std::optional<JsonPointer>& pointer, Slot slot,
+                 OptionalField field, std::string_view& out, Event& event);
 
   const std::shared_ptr<const JsonFieldMap> map_;
   const DimensionFields fields_;

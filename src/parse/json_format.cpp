@@ -14,8 +14,9 @@
 namespace sdx {
 namespace {
 
-constexpr std::array<std::string_view, 8> kFieldKeys = {
-    "errcode", "sub_errcode", "errmsg", "domain", "app", "appid", "stream", "time"};
+constexpr std::array<std::string_view, 9> kFieldKeys = {"errcode", "sub_errcode", "errmsg",
+                                                        "domain",  "app",         "appid",
+                                                        "stream",  "time",        "push_duration"};
 constexpr std::array<std::string_view, 2> kRuleKeys = {"field", "equals"};
 // The fields besides errcode, which is required.
 constexpr std::pair<std::string_view, std::optional<JsonPointer> JsonFieldMap::*>
@@ -25,7 +26,8 @@ constexpr std::pair<std::string_view, std::optional<JsonPointer> JsonFieldMap::*
                          {"app", &JsonFieldMap::app},
                          {"appid", &JsonFieldMap::appid},
                          {"stream", &JsonFieldMap::stream},
-                         {"time", &JsonFieldMap::time}};
+                         {"time", &JsonFieldMap::time},
+                         {"push_duration", &JsonFieldMap::push_duration}};
 
 JsonPointer read_pointer(const YamlReader& reader, const Value& value) {
   const std::string text = reader.string(value);

@@ -5,6 +5,7 @@
 #include <prometheus/metric_family.h>
 
 #include "metrics/metrics_registry.h"
+#include "metrics/text_writer.h"
 
 using namespace sdx;
 
@@ -142,4 +143,49 @@ TEST_CASE("self metrics of several parts merge into one family each", "[metrics]
   CHECK(type_lines == 1);
   CHECK(has_line(text, R"(stream_disconnect_exporter_things_total{source="a"} 1)"));
   CHECK(has_line(text, R"(stream_disconnect_exporter_things_total{source="b"} 1)"));
+}
+
+TEST_CASE("push durations render as a cumulative histogram with sum and count",
+          "[metrics][histogram]") {
+  MetricsRegistry registry(test_model());
+  auto counters = registry.add_counters("a");
+  Classification c = counters->model().classifier().classify(18, 202, "");
+  for (int64_t ms : {0, 999, 9000, 30500, 90000000}) {
+    counters->count_disconnect(counters->label_set_for(Event{}), c, ms);
+  }
+  const std::string text = render(registry);
+  CHECK(has_line(text, "# TYPE stream_push_duration_seconds histogram"));
+  CHECK(has_line(text, R"(stream_push_duration_seconds_bucket{category="arrears",le="1"} 2)"));
+  CHECK(has_line(text, R"(stream_push_duration_seconds_bucket{category="arrears",le="10"} 3)"));
+  CHECK(has_line(text, R"(stream_push_duration_seconds_bucket{category="arrears",le="60"} 4)"));
+  CHECK(has_line(text, R"(stream_push_duration_seconds_bucket{category="arrears",le="86400"} 4)"));
+  CHECK(has_line(text, R"(stream_push_duration_seconds_bucket{category="arrears",le="+Inf"} 5)"));
+  // 0 + 0.999 + 9 + 30.5 + 90000 seconds, exactly.
+  CHECK(has_line(text, R"(stream_push_duration_seconds_sum{category="arrears"} 90040.499)"));
+  CHECK(has_line(text, R"(stream_push_duration_seconds_count{category="arrears"} 5)"));
+  // Categories never observed have no series.
+  CHECK(text.find(R"(stream_push_duration_seconds_count{category="auth"})") == std::string::npos);
+}
+
+TEST_CASE("written to a file in pieces, the exposition is the rendered text", "[metrics]") {
+  MetricsRegistry registry(
+      Model::build(ModelSettings{{}, {}, {Dimension::stream}, /*max_label_sets=*/30000}));
+  auto counters = registry.add_counters("a");
+  std::vector<std::string> streams;
+  for (int i = 0; i < 20000; ++i) streams.push_back("stream_" + std::to_string(i));
+  for (const auto& stream : streams) {
+    Event event;
+    event.stream = stream;
+    count(*counters, 1, 0, 1, event);
+  }
+  const std::string expected = render(registry);
+  REQUIRE(expected.size() > 2 * TextWriter::kFlushBytes);
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  REQUIRE(write_exposition(file, *registry.model(), registry.rows(), {}));
+  std::rewind(file);
+  std::string written(expected.size() + 1, '\0');
+  written.resize(std::fread(written.data(), 1, written.size(), file));
+  std::fclose(file);
+  CHECK(written == expected);
 }

@@ -126,3 +126,83 @@ TEST_CASE("retired shards keep their counts", "[metrics]") {
   registry.retire(counters);
   CHECK(series(registry) == std::map<std::string, uint64_t>{{"19/0/auth|source=gone,", 4}});
 }
+
+namespace {
+std::string disconnect_key(std::string source, std::string category, std::string errcode,
+                           std::string sub) {
+  CounterRow row;
+  row.source = std::move(source);
+  row.category = std::move(category);
+  row.errcode = std::move(errcode);
+  row.sub_errcode = std::move(sub);
+  return row.key({});
+}
+
+// Observes `ms` for one 18/202 disconnect of `event`'s label set.
+void count_with_duration(EventCounters& counters, int64_t ms, Event event = {}) {
+  Classification c = counters.model().classifier().classify(18, 202, "");
+  counters.count_disconnect(counters.label_set_for(event), c, ms);
+}
+
+// category|labels -> cells, over merged push_duration rows.
+std::map<std::string, std::vector<uint64_t>> histograms(const MetricsRegistry& registry) {
+  std::map<std::string, std::vector<uint64_t>> out;
+  for (const auto& row : MetricsRegistry::merge_series(registry.rows())) {
+    if (row.kind != CounterRow::Kind::push_duration) continue;
+    std::string name = row.category + "|";
+    for (const auto& value : row.label_values) name += value + ",";
+    out[name] = row.cells;
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("push durations are checkpointed per cell and restored into one histogram",
+          "[metrics][histogram]") {
+  MetricsRegistry first(test_model({Dimension::domain}));
+  auto shard = first.add_counters("callbacks");
+  // 0.5 s, 1 s (le=1), 1.5 s (le=10), 2 days (+Inf), in domain d1; 20 s in d2.
+  for (int64_t ms : {500, 1000, 1500, 172800000})
+    count_with_duration(*shard, ms, with_domain("d1"));
+  count_with_duration(*shard, 20000, with_domain("d2"));
+  // A disconnect without a duration is counted, but not in the histogram.
+  count(*shard, 18, 202, 1, with_domain("d1"));
+
+  std::vector<uint64_t> d1(kPushDurationCells, 0);
+  d1[0] = 2;                       // le=1
+  d1[1] = 1;                       // le=10
+  d1[kPushDurationInfBucket] = 1;  // +Inf
+  d1[kPushDurationSumCell] = 500 + 1000 + 1500 + 172800000;
+  std::vector<uint64_t> d2(kPushDurationCells, 0);
+  d2[2] = 1;  // le=60
+  d2[kPushDurationSumCell] = 20000;
+  const std::map<std::string, std::vector<uint64_t>> expected{{"arrears|d1,", d1},
+                                                              {"arrears|d2,", d2}};
+  CHECK(histograms(first) == expected);
+
+  const auto saved = first.checkpoint_counters(first.rows());
+  size_t cell_keys = 0;
+  for (const auto& [key, value] : saved) cell_keys += key.starts_with("H") ? 1 : 0;
+  CHECK(cell_keys == 4 + 2);  // non-zero cells only
+
+  MetricsRegistry second(test_model({Dimension::domain}));
+  second.restore(saved);
+  CHECK(histograms(second) == expected);
+  // Live observations add to the restored ones.
+  count_with_duration(*second.add_counters("callbacks"), 400, with_domain("d2"));
+  d2[0] += 1;
+  d2[kPushDurationSumCell] += 400;
+  CHECK(histograms(second)["arrears|d2,"] == d2);
+}
+
+TEST_CASE("a state file without histogram keys still loads; unknown cells are malformed",
+          "[metrics][histogram]") {
+  MetricsRegistry registry(test_model());
+  const std::vector<std::pair<std::string, uint64_t>> saved = {
+      {disconnect_key("callbacks", "arrears", "18", "202"), 3}, {"H9:callbacks7:arrears3:999", 5}};
+  RestoreResult result = registry.restore(saved);
+  CHECK(result.restored == 1);
+  CHECK(result.malformed == 1);
+  CHECK(series(registry) == std::map<std::string, uint64_t>{{"18/202/arrears|", 3}});
+  CHECK(histograms(registry).empty());
+}
