@@ -20,6 +20,7 @@ void EventPipeline::on_line(std::string_view line) {
     count_parse_error(error, line);
     return;
   }
+  if (event_.bad_fields != 0) count_bad_fields(line);
   switch (event_.kind) {
     case Event::Kind::disconnect: {
       // Records with only a message (records API StopReason) are matched
@@ -31,7 +32,8 @@ void EventPipeline::on_line(std::string_view line) {
       if (c.resolution == Resolution::unmatched_message) {
         unmatched_.note(stats_.source, event_.errmsg);
       }
-      counters_.count_disconnect(counters_.label_set_for(event_), c);
+      counters_.count_disconnect(counters_.label_set_for(event_), c, event_.push_duration_ms);
+      if (!event_.push_duration_ms) bump_stat(stats_.push_duration_absent);
       bump_stat(stats_.resolutions[static_cast<size_t>(c.resolution)]);
       bump_stat(stats_.events[static_cast<size_t>(EventResult::disconnect)]);
       break;
@@ -50,6 +52,17 @@ void EventPipeline::on_line(std::string_view line) {
 }
 
 void EventPipeline::on_oversized_line() { count_parse_error(ParseError::line_too_long, {}); }
+
+// The event still counts; the malformed fields were left out of it.
+void EventPipeline::count_bad_fields(std::string_view line) {
+  for (size_t f = 0; f < kOptionalFieldCount; ++f) {
+    if ((event_.bad_fields & optional_field_bit(static_cast<OptionalField>(f))) == 0) continue;
+    bump_stat(stats_.bad_optional_fields[f]);
+    error_log_.warn(fmt::format("source={} bad_optional_field={} (ignored) line=\"{}\"",
+                                stats_.source, optional_field_name(static_cast<OptionalField>(f)),
+                                log_excerpt(line)));
+  }
+}
 
 void EventPipeline::count_parse_error(ParseError error, std::string_view line) {
   bump_stat(stats_.parse_errors[static_cast<size_t>(error)]);
