@@ -5,12 +5,13 @@
 # counter_writers are C++ programs (bench/*.cpp, CMake targets) that answer
 # design questions in-process; they are built in the same build dir.
 #
-# Usage: bench/run_all.sh [--quick] [--binary PATH | --rev REV] [--data-dir DIR] [--only NAME[,NAME...]]
+# Usage: bench/run_all.sh [--quick] [--binary PATH | --rev REV] [--baseline PATH] [--data-dir DIR] [--only NAME[,NAME...]]
 #   --quick      smoke run (100k lines, 1 run each): checks the scripts, not for quoting
 #   --binary     exporter to benchmark (default: build the working tree in build-bench/
 #                once and snapshot the binary)
 #   --rev        build a clean `git archive` of commit REV (e.g. HEAD) in the data dir
 #                instead of the working tree (others' uncommitted edits left out)
+#   --baseline   an older exporter binary: once_scaling runs it too (before/after)
 #   --data-dir   scratch dir for data/logs (default $SDX_BENCH_DIR or /tmp/sdx-bench)
 #   $SDX_BENCH_BUILD  build dir of the working tree (default build-bench/ in the repo)
 #   --only       comma-separated subset, e.g. --only once_vs_mtail,series_memory
@@ -25,7 +26,8 @@ BINARY=""
 QUICK=()
 ONLY=""
 REV=""
-ALL="once_vs_mtail live_follow series_memory render_time series_scaling render_compare counter_writers"
+BASELINE=""
+ALL="once_vs_mtail once_scaling live_follow series_memory render_time series_scaling render_compare counter_writers"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,11 +36,13 @@ while [ $# -gt 0 ]; do
     --binary=*) BINARY=${1#*=} ;;
     --data-dir) DATA=$2; shift ;;
     --data-dir=*) DATA=${1#*=} ;;
+    --baseline) BASELINE=$2; shift ;;
+    --baseline=*) BASELINE=${1#*=} ;;
     --rev) REV=$2; shift ;;
     --rev=*) REV=${1#*=} ;;
     --only) ONLY=$2; shift ;;
     --only=*) ONLY=${1#*=} ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -121,7 +125,9 @@ for b in ${LIST//,/ }; do
     run_cpp "$b" 2>&1 | tee -a "$LOG" >&2
     rc=$?
   elif [ -f "$HERE/$b.py" ]; then
-    python3 "$HERE/$b.py" --binary "$BINARY" --data-dir "$DATA" --results "$RESULTS" "${QUICK[@]}" \
+    EXTRA=()
+    [ "$b" = once_scaling ] && [ -n "$BASELINE" ] && EXTRA=(--baseline "$BASELINE")
+    python3 "$HERE/$b.py" --binary "$BINARY" --data-dir "$DATA" --results "$RESULTS" "${QUICK[@]}" "${EXTRA[@]}" \
       2>&1 | tee -a "$LOG" >&2
     rc=$?
   else
