@@ -828,7 +828,8 @@ class Suite:
         """The configs shipped in deploy/ pass the exporter's own --config.check."""
         if not self.binary or not os.access(self.binary, os.X_OK):
             return "skipped: no --binary"
-        configs = [os.path.join(self.src, "deploy", "docker", "config.yaml")]
+        configs = [os.path.join(self.src, "deploy", "docker", "config.yaml"),
+                   os.path.join(self.src, "deploy", "debian", "config.yaml")]
         cm = load_yaml(os.path.join(self.src, "deploy", "kubernetes", "configmap.yaml"))
         path = os.path.join(self.tmp, "configmap-config.yaml")
         with open(path, "w", encoding="utf-8") as f:
