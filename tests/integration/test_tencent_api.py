@@ -19,13 +19,14 @@ classification against data/tencent_codes.tsv, kill -9 and restart with the
 exported counters equal to the stand-in's ground truth, an auth error
 stopping the source (gauge, log line, no further requests) until a reload,
 a clock-skew error saying so, credentials refused when group-readable, and
-the secrets in neither the log nor /metrics."""
+the secrets in neither the log nor /metrics, and `promtool check metrics`
+on the exposition when promtool is installed."""
 import datetime
 import hashlib
 import hmac
 import json
 import os
-import random
+import shutil
 import signal
 import sys
 import threading
@@ -256,7 +257,6 @@ def main():
     args = h.parse_args()
     checks = h.Checks("tencent_api")
     classify, texts = message_model(args.source_dir)
-    rnd = random.Random(10)
 
     def counts_paging_split_retry_dedup_and_kill9():
         api = StandIn()
@@ -328,6 +328,11 @@ def main():
                       "unmatched StopReasons not logged")
             h.require(log.count("某个新的断流原因 0") == 1, "an unmatched text logged twice")
             no_secrets(exp)
+            promtool = shutil.which("promtool")
+            if promtool:  # installed by deploy/install-deps.sh test
+                r = h.run([promtool, "check", "metrics"], input=exp.scrape_text().encode())
+                out = (r.stdout + r.stderr).decode(errors="replace").strip()
+                h.require(r.returncode == 0 and not out, "promtool check metrics: %s" % out[:2000])
             exp.stop()
             # The rate-limited request was answered in the first run.
             h.require(sum(1 for r in api.requests if r[3] == "RequestLimitExceeded") == 1,

@@ -56,12 +56,13 @@ TEST_CASE("an error response", "[tencent_api]") {
 }
 
 TEST_CASE("bodies that are not the documented shape", "[tencent_api]") {
-  for (const char* bad :
-       {"", "<html>", "{}", R"({"Response":1})", R"({"Response":{"TotalNum":1,"TotalPage":1}})",
-        R"({"Response":{"EventList":[],"TotalPage":1}})",
-        R"({"Response":{"EventList":[1],"TotalNum":1,"TotalPage":1}})",
-        R"({"Response":{"EventList":[{"StreamStartTime":"x","StreamEndTime":"y"}],"TotalNum":1,"TotalPage":1}})",
-        R"({"Response":{"Error":{"Message":"no code"}}})"}) {
+  for (
+      const char* bad :
+      {"", "<html>", "{}", R"({"Response":1})", R"({"Response":{"TotalNum":1,"TotalPage":1}})",
+       R"({"Response":{"EventList":[],"TotalPage":1}})",
+       R"({"Response":{"EventList":[1],"TotalNum":1,"TotalPage":1}})",
+       R"({"Response":{"EventList":[{"StreamStartTime":"x","StreamEndTime":"y"}],"TotalNum":1,"TotalPage":1}})",
+       R"({"Response":{"Error":{"Message":"no code"}}})"}) {
     INFO(bad);
     CHECK_THROWS_AS(parse_event_list_response(bad), ApiFormatError);
   }
