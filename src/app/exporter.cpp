@@ -33,6 +33,7 @@ std::shared_ptr<SourceRuntime> Exporter::make_runtime(const SourceConfig& source
   context.name = source.name;
   context.max_line_bytes = config_.max_line_bytes;
   context.read_from_start = read_from_start_;
+  context.state_file = config_.state_file;
   return std::make_shared<SourceRuntime>(source, registry_, context);
 }
 
@@ -172,37 +173,51 @@ bool Exporter::restore_checkpoint() {
   return true;
 }
 
-void Exporter::write_checkpoint() {
-  if (config_.state_file.empty()) return;
-  Checkpoint checkpoint;
-  checkpoint.written_at = std::time(nullptr);
+std::shared_ptr<Exporter::CheckpointSnapshot> Exporter::snapshot_checkpoint() {
+  if (config_.state_file.empty()) return nullptr;
+  auto snapshot = std::make_shared<CheckpointSnapshot>();
+  snapshot->sequence = ++snapshot_sequence_;
+  snapshot->path = config_.state_file;
+  snapshot->checkpoint.written_at = std::time(nullptr);
   for (const auto& runtime : runtimes_) {
-    checkpoint.sources[runtime->config().name] = runtime->source().state();
+    snapshot->checkpoint.sources[runtime->config().name] = runtime->source().state();
   }
-  Counts counts = live_counts();
-  checkpoint.counters = registry_.checkpoint_counters(*counts.rows);
+  snapshot->counts = live_counts();
+  snapshot->checkpoint.counters = registry_.checkpoint_counters(*snapshot->counts.rows);
+  return snapshot;
+}
+
+void Exporter::write_snapshot(const CheckpointSnapshot& snapshot) {
+  // One writer at a time, and never an older snapshot over a newer one (a
+  // reload writes synchronously while the loop's writer may be busy).
+  std::lock_guard write_lock(write_mutex_);
+  if (snapshot.sequence <= written_sequence_) return;
   std::error_code ignored;
-  std::filesystem::create_directories(std::filesystem::path(config_.state_file).parent_path(),
-                                      ignored);
+  std::filesystem::create_directories(std::filesystem::path(snapshot.path).parent_path(), ignored);
   std::string error;
-  bool saved = save_checkpoint(config_.state_file, checkpoint, error);
+  const bool saved = save_checkpoint(snapshot.path, snapshot.checkpoint, error);
   {
     std::lock_guard lock(mutex_);
-    durable_ = saved ? std::move(counts) : Counts{};
+    durable_ = saved ? snapshot.counts : Counts{};
   }
   if (saved) {
+    written_sequence_ = snapshot.sequence;
     stats_.checkpoint_writes.Increment();
-    stats_.last_checkpoint_timestamp.Set(static_cast<double>(checkpoint.written_at));
-    if (checkpoint_failing_) spdlog::info("checkpoint writes to {} work again", config_.state_file);
+    stats_.last_checkpoint_timestamp.Set(static_cast<double>(snapshot.checkpoint.written_at));
+    if (checkpoint_failing_) spdlog::info("checkpoint writes to {} work again", snapshot.path);
     checkpoint_failing_ = false;
   } else {
     stats_.checkpoint_failures.Increment();
     // Log the first failure of a streak, not every interval.
     if (!checkpoint_failing_) {
-      spdlog::error("cannot write checkpoint {}: {} (will keep trying)", config_.state_file, error);
+      spdlog::error("cannot write checkpoint {}: {} (will keep trying)", snapshot.path, error);
     }
     checkpoint_failing_ = true;
   }
+}
+
+void Exporter::write_checkpoint() {
+  if (auto snapshot = snapshot_checkpoint()) write_snapshot(*snapshot);
 }
 
 ReloadSummary Exporter::apply(Config next) {

@@ -44,8 +44,18 @@ class Exporter {
   // must not start: a good state file may be there, and starting from zero
   // would overwrite it at the first checkpoint.
   bool restore_checkpoint();
-  // Saves source states and counters together. Ingest thread, between
-  // reads. Failures are logged and counted, never fatal.
+  // A checkpoint in two steps, so the ingest thread does not wait for the
+  // disk: the snapshot (source states and counters, taken together on the
+  // ingest thread between reads), then its write (on any thread; writes are
+  // serialised and an older snapshot never replaces a newer one). Once
+  // written, its counts become what /metrics shows. Failures are logged and
+  // counted, never fatal.
+  struct Counts;
+  struct CheckpointSnapshot;
+  // nullptr without a state file.
+  std::shared_ptr<CheckpointSnapshot> snapshot_checkpoint();
+  void write_snapshot(const CheckpointSnapshot& snapshot);
+  // Both at once (reload, shutdown).
   void write_checkpoint();
   // Ingest thread, between reads: swaps in a validated config.
   ReloadSummary apply(Config config);
@@ -61,6 +71,12 @@ class Exporter {
   // back, so Prometheus sees no reset after kill -9); else, or while
   // checkpoints fail, the live ones.
   Counts counts_to_show() const;
+  struct CheckpointSnapshot {
+    uint64_t sequence = 0;
+    std::string path;
+    Checkpoint checkpoint;
+    Counts counts;
+  };
   Counts live_counts() const;
 
   // Ingest thread.
@@ -85,9 +101,12 @@ class Exporter {
   MetricsRegistry registry_;
   std::shared_ptr<const prometheus::Collectable> registry_view_;
   std::vector<std::shared_ptr<SourceRuntime>> runtimes_;
-  bool checkpoint_failing_ = false;
-  StateFileLock state_lock_;  // of config_.state_file, while held
-  Counts durable_;            // rows null = none
+  uint64_t snapshot_sequence_ = 0;   // ingest thread
+  std::mutex write_mutex_;           // held while a checkpoint is written
+  uint64_t written_sequence_ = 0;    // guarded by write_mutex_
+  bool checkpoint_failing_ = false;  // guarded by write_mutex_
+  StateFileLock state_lock_;         // of config_.state_file, while held
+  Counts durable_;                   // rows null = none
 };
 
 }  // namespace sdx

@@ -7,9 +7,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <thread>
 
 namespace sdx {
 namespace {
@@ -21,11 +23,13 @@ constexpr uint64_t kReadSlice = uint64_t{16} << 20;
 }  // namespace
 
 IngestLoop::IngestLoop(SourceList sources, std::chrono::milliseconds poll_interval,
-                       std::chrono::milliseconds checkpoint_interval, CheckpointFn checkpoint)
+                       std::chrono::milliseconds checkpoint_interval, CheckpointFn checkpoint,
+                       std::chrono::milliseconds checkpoint_min_interval)
     : list_sources_(std::move(sources)),
       sources_(list_sources_()),
       poll_interval_(poll_interval),
       checkpoint_interval_(checkpoint_interval),
+      checkpoint_min_interval_(checkpoint_min_interval),
       checkpoint_(std::move(checkpoint)) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -88,23 +92,70 @@ void IngestLoop::drain() {
   }
 }
 
-void IngestLoop::take_checkpoint() {
-  uint64_t requested;
+bool IngestLoop::start_checkpoint(std::chrono::steady_clock::time_point now, bool periodic_due) {
+  uint64_t covers;
   {
     std::lock_guard lock(checkpoint_mutex_);
-    requested = checkpoints_requested_;
+    if (writing_) return false;  // coalesced: the next one starts when this is written
+    const bool requested = checkpoints_requested_ > checkpoints_completed_;
+    if (!periodic_due && !(requested && now - last_snapshot_at_ >= checkpoint_min_interval_)) {
+      return false;
+    }
+    covers = checkpoints_requested_;
   }
-  checkpoint_();
+  WriteFn write = checkpoint_();
+  std::lock_guard lock(checkpoint_mutex_);
+  last_snapshot_at_ = now;
+  writing_ = true;
+  pending_write_ = write ? std::move(write) : [] {};
+  pending_covers_ = covers;
+  writer_wake_.notify_all();
+  return true;
+}
+
+void IngestLoop::writer_loop() {
+  std::unique_lock lock(checkpoint_mutex_);
+  for (;;) {
+    writer_wake_.wait(lock, [&] { return pending_write_ || writer_stopping_; });
+    if (!pending_write_) return;  // stopping, nothing left
+    WriteFn write = std::move(pending_write_);
+    pending_write_ = nullptr;
+    const uint64_t covers = pending_covers_;
+    lock.unlock();
+    try {
+      write();
+    } catch (const std::exception& e) {  // write failures are counted inside; this is worse
+      spdlog::error("checkpoint writer: {}", e.what());
+    }
+    lock.lock();
+    writing_ = false;
+    checkpoints_completed_ = std::max(checkpoints_completed_, covers);
+    checkpoint_done_.notify_all();
+    writer_wake_.notify_all();
+    uint64_t one = 1;  // the loop may be waiting to start the next one
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void IngestLoop::final_checkpoint() {
+  uint64_t covers;
+  {
+    std::unique_lock lock(checkpoint_mutex_);
+    writer_wake_.wait(lock, [&] { return !writing_; });
+    covers = checkpoints_requested_;
+  }
+  if (WriteFn write = checkpoint_()) write();
   {
     std::lock_guard lock(checkpoint_mutex_);
-    checkpoints_completed_ = requested;
+    checkpoints_completed_ = std::max(checkpoints_completed_, covers);
   }
   checkpoint_done_.notify_all();
 }
 
-bool IngestLoop::checkpoint_now(std::chrono::milliseconds timeout) {
+bool IngestLoop::recent_checkpoint(std::chrono::milliseconds timeout) {
   std::unique_lock lock(checkpoint_mutex_);
   if (!running_) return false;
+  if (std::chrono::steady_clock::now() - last_snapshot_at_ < checkpoint_min_interval_) return true;
   uint64_t wanted = ++checkpoints_requested_;
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
@@ -147,7 +198,26 @@ void IngestLoop::run() {
   {
     std::lock_guard lock(checkpoint_mutex_);
     running_ = true;
+    writer_stopping_ = false;
   }
+  std::thread writer([this] { writer_loop(); });
+  // Whatever way run() ends (an exception included), the writer finishes
+  // its write and is joined: a joinable thread must not be destroyed.
+  struct JoinWriter {
+    IngestLoop& loop;
+    std::thread& thread;
+    ~JoinWriter() {
+      {
+        std::lock_guard lock(loop.checkpoint_mutex_);
+        loop.writer_stopping_ = true;
+        loop.running_ = false;
+      }
+      loop.writer_wake_.notify_all();
+      thread.join();
+      loop.checkpoint_done_.notify_all();
+    }
+  } join_writer{*this, writer};
+
   auto next_checkpoint = Clock::now() + checkpoint_interval_;
   auto next_watch_refresh = Clock::now();
   char events[16 * 1024];
@@ -159,15 +229,8 @@ void IngestLoop::run() {
     }
     run_tasks();
     uint64_t read = poll_sources();
-    bool requested;
-    {
-      std::lock_guard lock(checkpoint_mutex_);
-      requested = checkpoints_requested_ > checkpoints_completed_;
-    }
-    if (requested || Clock::now() >= next_checkpoint) {
-      take_checkpoint();
-      next_checkpoint = Clock::now() + checkpoint_interval_;
-    }
+    now = Clock::now();
+    if (start_checkpoint(now, now >= next_checkpoint)) next_checkpoint = now + checkpoint_interval_;
     if (read > 0) continue;  // more may be waiting: read again before sleeping
 
     pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
@@ -184,12 +247,7 @@ void IngestLoop::run() {
       }
     }
   }
-  take_checkpoint();
-  {
-    std::lock_guard lock(checkpoint_mutex_);
-    running_ = false;
-  }
-  checkpoint_done_.notify_all();
+  final_checkpoint();
 }
 
 void IngestLoop::stop() {

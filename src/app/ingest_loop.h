@@ -19,12 +19,19 @@ namespace sdx {
 
 class IngestLoop {
  public:
-  using CheckpointFn = std::function<void()>;
+  // A checkpoint is taken in two steps: CheckpointFn runs on the loop's
+  // thread between reads and returns the write (empty: nothing to write),
+  // which a writer thread runs while the loop goes on reading.
+  using WriteFn = std::function<void()>;
+  using CheckpointFn = std::function<WriteFn()>;
   // The sources to poll, asked again after every task (a reload changes them).
   using SourceList = std::function<std::vector<Source*>()>;
 
+  // A checkpoint every checkpoint_interval, and on request (scrapes), but
+  // never more than one per checkpoint_min_interval.
   IngestLoop(SourceList sources, std::chrono::milliseconds poll_interval,
-             std::chrono::milliseconds checkpoint_interval, CheckpointFn checkpoint);
+             std::chrono::milliseconds checkpoint_interval, CheckpointFn checkpoint,
+             std::chrono::milliseconds checkpoint_min_interval = std::chrono::seconds(1));
   ~IngestLoop();
   IngestLoop(const IngestLoop&) = delete;
   IngestLoop& operator=(const IngestLoop&) = delete;
@@ -43,9 +50,12 @@ class IngestLoop {
   using FailureFn = std::function<void(const Source&, const std::exception&)>;
   void on_source_failure(FailureFn fn) { on_failure_ = std::move(fn); }
 
-  // Any thread: asks the loop for a checkpoint between two reads and waits
-  // for it. False on timeout or when the loop is not running.
-  bool checkpoint_now(std::chrono::milliseconds timeout);
+  // Any thread (scrapes): makes sure the last durable checkpoint is recent.
+  // If a snapshot was taken within checkpoint_min_interval, returns at
+  // once (what is durable now is shown: scrape floods and HA pairs cost no
+  // extra fsyncs); else asks the loop for one and waits until it is
+  // written. False on timeout or when the loop is not running.
+  bool recent_checkpoint(std::chrono::milliseconds timeout);
 
   // Any thread: runs `task` on the loop's thread between two reads (where
   // sources and counters may change) and waits for it. False when the loop
@@ -67,6 +77,7 @@ class IngestLoop {
   std::unordered_map<const Source*, Backoff> backoff_;  // failing sources only
   std::chrono::milliseconds poll_interval_;
   std::chrono::milliseconds checkpoint_interval_;
+  std::chrono::milliseconds checkpoint_min_interval_;
   CheckpointFn checkpoint_;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
@@ -77,12 +88,24 @@ class IngestLoop {
   uint64_t checkpoints_requested_ = 0;  // guarded by checkpoint_mutex_
   uint64_t checkpoints_completed_ = 0;  // guarded by checkpoint_mutex_
   bool running_ = false;                // guarded by checkpoint_mutex_
+  // The writer thread's work: one write at a time.
+  bool writing_ = false;          // guarded by checkpoint_mutex_
+  WriteFn pending_write_;         // guarded by checkpoint_mutex_
+  uint64_t pending_covers_ = 0;   // requests the pending write answers
+  bool writer_stopping_ = false;  // guarded by checkpoint_mutex_
+  std::condition_variable writer_wake_;
+  std::chrono::steady_clock::time_point last_snapshot_at_{};  // guarded by checkpoint_mutex_
+  void writer_loop();
   struct Task {
     std::function<void()> run;
     std::shared_ptr<bool> done;  // guarded by checkpoint_mutex_
   };
   std::vector<Task> tasks_;  // guarded by checkpoint_mutex_
-  void take_checkpoint();
+  // Loop thread: takes a snapshot and hands its write to the writer thread,
+  // if one is due and the writer is free. True when it did.
+  bool start_checkpoint(std::chrono::steady_clock::time_point now, bool periodic_due);
+  // Loop thread, at the end: waits for the writer, then writes synchronously.
+  void final_checkpoint();
   // True when a task ran (the source list was refreshed).
   bool run_tasks();
 };

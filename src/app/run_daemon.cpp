@@ -23,7 +23,7 @@ constexpr std::chrono::seconds kScrapeCheckpointTimeout{5};
 
 HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop,
                            const std::shared_ptr<const prometheus::Collectable>& http) {
-  if (exporter.has_state_file() && !loop.checkpoint_now(kScrapeCheckpointTimeout)) {
+  if (exporter.has_state_file() && !loop.recent_checkpoint(kScrapeCheckpointTimeout)) {
     spdlog::warn("scrape: no checkpoint within {}s; showing the last durable values",
                  kScrapeCheckpointTimeout.count());
   }
@@ -99,8 +99,16 @@ int run_daemon(const Options& options, const Config& config) {
   // cannot be read (a good one may be there; starting clean would overwrite it).
   if (!exporter.lock_state_file() || !exporter.restore_checkpoint()) return 1;
 
+  // The snapshot is taken on the loop's thread; its write (two fsyncs) runs
+  // on the loop's writer thread while reading goes on.
   IngestLoop loop([&exporter] { return exporter.sources(); }, config.poll_interval,
-                  config.checkpoint_interval, [&exporter] { exporter.write_checkpoint(); });
+                  config.checkpoint_interval,
+                  [&exporter]() -> IngestLoop::WriteFn {
+                    auto snapshot = exporter.snapshot_checkpoint();
+                    if (!snapshot) return nullptr;
+                    return [&exporter, snapshot] { exporter.write_snapshot(*snapshot); };
+                  },
+                  config.checkpoint_min_interval);
   ConfigReloader reloader(options.config_file, exporter, loop);
   std::atomic<bool> ready{false};
   HttpServer server(options.listen_address);

@@ -34,6 +34,9 @@ struct Config {
   std::vector<Dimension> labels;
   size_t max_label_sets = 1000;
   std::chrono::milliseconds checkpoint_interval{5000};
+  // Scrapes ask for a checkpoint; at most one per this interval is taken
+  // for them (0: one per scrape).
+  std::chrono::milliseconds checkpoint_min_interval{1000};
   std::chrono::milliseconds poll_interval{250};  // fallback when inotify misses
   size_t max_line_bytes = size_t{1} << 20;
   std::vector<SourceConfig> sources;

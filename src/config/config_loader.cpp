@@ -25,10 +25,16 @@
 namespace sdx {
 namespace {
 
-constexpr std::array<std::string_view, 9> kTopKeys = {
-    "state_file",    "labels",         "max_label_sets", "checkpoint_interval",
-    "poll_interval", "max_line_bytes", "sources",        "categories",
-    "codes"};
+constexpr std::array<std::string_view, 10> kTopKeys = {"state_file",
+                                                       "labels",
+                                                       "max_label_sets",
+                                                       "checkpoint_interval",
+                                                       "checkpoint_min_interval",
+                                                       "poll_interval",
+                                                       "max_line_bytes",
+                                                       "sources",
+                                                       "categories",
+                                                       "codes"};
 constexpr std::array<std::string_view, 7> kCodeKeys = {
     "errcode", "sub_errcode", "category", "reason", "message_en", "message_zh", "aliases"};
 
@@ -423,6 +429,10 @@ Config load_config_string(std::string_view yaml, const std::string& file_name) {
     // silently stop checkpoints or polling.
     read("checkpoint_interval", [&](const Value& v) {
       config.checkpoint_interval = read_bounded_duration(reader, v, kMinCheckpoint, kMaxInterval);
+    });
+    read("checkpoint_min_interval", [&](const Value& v) {
+      config.checkpoint_min_interval =
+          read_bounded_duration(reader, v, std::chrono::milliseconds(0), kMaxInterval);
     });
     read("poll_interval", [&](const Value& v) {
       config.poll_interval = read_bounded_duration(reader, v, kMinPoll, kMaxInterval);

@@ -115,7 +115,7 @@ void FileFollower::release_buffer_if_idle() {
 
 FilePosition FileFollower::position() const {
   FilePosition p;
-  p.path = path_;
+  p.path = real_path_.empty() ? path_ : real_path_;
   p.device = device_;
   p.inode = inode_;
   p.offset = consumed_offset();

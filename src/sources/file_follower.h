@@ -25,7 +25,13 @@ class FileFollower {
 
   int fd() const { return fd_; }
   const std::string& path() const { return path_; }
-  void set_path(std::string path) { path_ = std::move(path); }
+  void set_path(std::string path) {
+    path_ = std::move(path);
+    real_path_.clear();
+  }
+  // Where the file really is when path() is a symlink to it: saved in its
+  // position, so a restart finds it after the link was re-pointed.
+  void set_real_path(std::string real_path) { real_path_ = std::move(real_path); }
   uint64_t device() const { return device_; }
   uint64_t inode() const { return inode_; }
   uint64_t size() const { return size_; }
@@ -59,6 +65,7 @@ class FileFollower {
  private:
   int fd_;
   std::string path_;
+  std::string real_path_;
   uint64_t device_;
   uint64_t inode_;
   size_t max_line_bytes_;

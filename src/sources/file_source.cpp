@@ -1,6 +1,8 @@
 #include "sources/file_source.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -60,6 +63,47 @@ bool same_identity(const FilePosition& p, uint64_t dev, uint64_t ino) {
   return p.device == dev && p.inode == ino;
 }
 
+// The compression format whose magic bytes `head` starts with, or nullptr.
+// Rotated logs compressed by logrotate often match the same glob as the log
+// (app.log*): they are skipped, not parsed as text.
+const char* compression_of(std::string_view head) {
+  struct Magic {
+    std::string_view bytes;
+    const char* name;
+  };
+  static constexpr Magic kMagics[] = {
+      {"\x1f\x8b", "gzip"},
+      {"BZh", "bzip2"},
+      {"\xfd"
+       "7zXZ",
+       "xz"},
+      {"\x28\xb5\x2f\xfd", "zstd"},
+  };
+  for (const Magic& magic : kMagics) {
+    if (head.substr(0, magic.bytes.size()) == magic.bytes) return magic.name;
+  }
+  return nullptr;
+}
+
+struct FileIdentity {
+  uint64_t dev;
+  uint64_t ino;
+  bool operator==(const FileIdentity&) const = default;
+};
+struct FileIdentityHash {
+  size_t operator()(const FileIdentity& id) const {
+    return id.dev * 0x9e3779b97f4a7c15ULL ^ id.ino;
+  }
+};
+
+// A followed name that is a symlink: the position keeps the real file's path.
+void note_real_path(FileFollower& file) {
+  char* real = ::realpath(file.path().c_str(), nullptr);
+  if (real == nullptr) return;
+  if (file.path() != real) file.set_real_path(real);
+  std::free(real);
+}
+
 }  // namespace
 
 struct FileSource::Impl {
@@ -71,6 +115,8 @@ struct FileSource::Impl {
   std::deque<FilePosition> finished;
   std::vector<TruncationRecord> truncations;
   std::unordered_set<std::string> open_failures;  // logged once per path
+  // Compressed files matched by a glob: skipped (and said) once each.
+  std::unordered_set<FileIdentity, FileIdentityHash> compressed;
   bool scanned_once = false;
   // Restored from a checkpoint: start_at applies to a source's first run only;
   // after a restart, a file not in the checkpoint appeared since and is new.
@@ -109,6 +155,8 @@ struct FileSource::Impl {
   };
   void scan();
   void warn_if_nothing_matches();
+  void resolve_unclaimed_positions();
+  std::optional<Candidate> locate(const FilePosition& p, std::string& why);
   std::optional<Clock::time_point> no_match_since;  // last no-match warning
   std::optional<Candidate> open_candidate(const std::string& path);
   void place_candidate(Candidate& c);
@@ -207,6 +255,9 @@ void FileSource::Impl::scan() {
   for (const std::string& path : expand_paths(options.paths)) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (compressed.count({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)})) {
+      continue;
+    }
     Tracked* known = find(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino));
     if (known != nullptr) {
       if (known->name_lost) {
@@ -214,6 +265,7 @@ void FileSource::Impl::scan() {
         spdlog::info("source {}: {} was renamed to {}", options.name, known->file->path(), path);
         stats.rotations.fetch_add(1, std::memory_order_relaxed);
         known->file->set_path(path);
+        note_real_path(*known->file);
         known->name_lost = false;
       }
       continue;
@@ -242,15 +294,87 @@ void FileSource::Impl::scan() {
   }
   if (!scanned_once) {
     scanned_once = true;
-    // Positions of files that are gone for good: said, not dropped silently.
-    for (const FilePosition& p : saved) {
-      stats.positions_dropped.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("source {}: the saved position in {} (offset {}) matches no file now; dropped",
-                   options.name, p.path, p.offset);
-    }
-    saved.clear();
+    resolve_unclaimed_positions();
   }
   warn_if_nothing_matches();
+}
+
+// Saved positions no path matches any more: a file that still exists with
+// unread bytes (the old target of a re-pointed symlink, a file renamed out of
+// the globs while we were down) is read to its end and let go; a position
+// that cannot be honoured is said and counted, never dropped silently.
+void FileSource::Impl::resolve_unclaimed_positions() {
+  for (const FilePosition& p : saved) {
+    std::string why;
+    std::optional<Candidate> c = locate(p, why);
+    if (c && c->size == p.offset) {
+      ::close(c->fd);
+      spdlog::info("source {}: {} is no longer matched by the paths and was read to its end",
+                   options.name, c->path);
+      continue;
+    }
+    if (c) {
+      adopt(*c, p.offset, false, 0, "its saved position (no longer matched by the paths)");
+      Tracked& t = files.back();
+      t.name_lost = true;  // read to its end, then closed
+      t.name_lost_at = Clock::now();
+      spdlog::info("source {}: reading the {} unread bytes of {} to its end", options.name,
+                   c->size - p.offset, c->path);
+      continue;
+    }
+    stats.positions_dropped.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("source {}: dropped the saved position in {} at offset {}: {}", options.name,
+                 p.path, p.offset, why);
+  }
+  saved.clear();
+}
+
+// The file a saved position describes, wherever its name went: at its saved
+// path, or under another name in the same directory (found by inode).
+std::optional<FileSource::Impl::Candidate> FileSource::Impl::locate(const FilePosition& p,
+                                                                    std::string& why) {
+  std::vector<std::string> names{p.path};
+  const std::filesystem::path directory = std::filesystem::path(p.path).parent_path();
+  if (DIR* dir = ::opendir(directory.empty() ? "." : directory.c_str())) {
+    constexpr size_t kMaxEntries = 100000;  // a bounded look, even in a huge directory
+    size_t seen = 0;
+    while (const dirent* entry = ::readdir(dir)) {
+      if (++seen > kMaxEntries) break;
+      if (static_cast<uint64_t>(entry->d_ino) == p.inode) {
+        names.push_back((directory / entry->d_name).string());
+      }
+    }
+    ::closedir(dir);
+  }
+  why =
+      "the file is gone (deleted while the exporter was down); what it held past that offset "
+      "was not read";
+  for (const std::string& name : names) {
+    const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) continue;
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<uint64_t>(st.st_dev) != p.device ||
+        static_cast<uint64_t>(st.st_ino) != p.inode) {
+      ::close(fd);
+      continue;
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size < p.offset || !fingerprint_matches(fd, size, {p.fingerprint, p.fingerprint_length})) {
+      ::close(fd);
+      why = fmt::format("{} has other content now ({} bytes: truncated, or its inode reused)", name,
+                        size);
+      return std::nullopt;
+    }
+    Candidate c;
+    c.path = name;
+    c.fd = fd;
+    c.dev = p.device;
+    c.ino = p.inode;
+    c.size = size;
+    return c;
+  }
+  return std::nullopt;
 }
 
 void FileSource::Impl::warn_if_nothing_matches() {
@@ -290,6 +414,19 @@ std::optional<FileSource::Impl::Candidate> FileSource::Impl::open_candidate(
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
       find(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)) != nullptr) {
     ::close(fd);  // not a file, or replaced between stat and open by one we follow
+    return std::nullopt;
+  }
+  char head[8];
+  const long got = read_head(fd, sizeof head, head);
+  if (const char* format = compression_of(std::string_view(head, got > 0 ? size_t(got) : 0))) {
+    if (compressed.size() >= 100000) compressed.clear();  // bounded; re-said at worst
+    compressed.insert({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
+    stats.compressed_skipped.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn(
+        "source {}: skipping {}: {}-compressed, not a text log (narrow the paths to "
+        "leave rotated archives out)",
+        options.name, path, format);
+    ::close(fd);
     return std::nullopt;
   }
   Candidate c;
@@ -383,6 +520,7 @@ void FileSource::Impl::adopt(Candidate& c, uint64_t offset, bool may_be_short, u
   t.file = std::make_unique<FileFollower>(c.fd, c.path, c.dev, c.ino, options.max_line_bytes,
                                           options.read_block);
   c.fd = -1;  // owned by the follower now
+  note_real_path(*t.file);
   int err = 0;
   t.file->refresh(err);
   t.file->start_at(offset, may_be_short);
@@ -562,6 +700,9 @@ void FileSource::collect(std::vector<prometheus::MetricFamily>& out) const {
   add("file_positions_dropped_total",
       "Saved file positions that matched no file at start and were dropped.", MetricType::Counter,
       load(s.positions_dropped));
+  add("compressed_files_skipped_total",
+      "Files matched by the paths but compressed (gzip, bzip2, xz, zstd): skipped, not parsed.",
+      MetricType::Counter, load(s.compressed_skipped));
 }
 
 void FileSource::restore(const std::vector<FilePosition>& positions) {

@@ -36,7 +36,8 @@ struct FileSourceStats {
   std::atomic<uint64_t> rotations{0};       // a followed name now points to another file
   std::atomic<uint64_t> truncations{0};     // a followed file shrank
   std::atomic<uint64_t> read_errors{0};
-  std::atomic<uint64_t> positions_dropped{0};  // saved positions no file matched at start
+  std::atomic<uint64_t> positions_dropped{0};   // saved positions no file matched at start
+  std::atomic<uint64_t> compressed_skipped{0};  // compressed files matched and skipped
 };
 
 class FileSource final : public Source {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -201,6 +202,27 @@ TEST_CASE("FileSource reads a deleted file to its end and closes it", "[sources]
   CHECK(source.positions().empty());
 }
 
+TEST_CASE("FileSource skips compressed files its glob matches, once each", "[sources]") {
+  Fixture f;
+  write_file(f.dir / "app.log", "a\n");
+  // Real magic bytes of each format, then bytes that would be parse errors.
+  write_file(f.dir / "app.log.1.gz", std::string("\x1f\x8b\x08\x00junk\n", 9));
+  write_file(f.dir / "app.log.2.bz2", "BZh91AY&SYjunk\n");
+  write_file(f.dir / "app.log.3.xz", std::string("\xfd"
+                                                 "7zXZ\x00junk\n",
+                                                 11));
+  write_file(f.dir / "app.log.4.zst", "\x28\xb5\x2f\xfdjunk\n");
+  write_file(f.dir / "app.log.5", "BZ is not bzip2\n");
+  FileSource source(options_for({f.dir / "app.log*"}), f.sink, f.stats);
+  source.poll();
+  source.poll();
+  Lines lines = take(f.sink);
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines == Lines{"BZ is not bzip2", "a"});
+  CHECK(f.stats.compressed_skipped.load() == 4);
+  CHECK(f.stats.files_followed.load() == 2);
+}
+
 TEST_CASE("FileSource follows new files matching a glob from their beginning", "[sources]") {
   Fixture f;
   write_file(f.dir / "a.log", "old\n");
@@ -329,6 +351,87 @@ TEST_CASE("FileSource restore: rename rotation while down", "[sources]") {
   Lines got = sink.lines;
   std::sort(got.begin(), got.end());
   CHECK(got == Lines{"3", "4"});
+}
+
+TEST_CASE("FileSource restore: a file renamed out of the paths while down is read to its end",
+          "[sources]") {
+  Fixture f;
+  const std::string log = f.dir / "app.log";
+  write_file(log, "1\n2\n");
+  std::vector<FilePosition> saved;
+  {
+    FileSource source(options_for({log}), f.sink, f.stats);
+    source.poll();
+    saved = source.positions();
+  }
+  append_file(log, "3\n");
+  fs::rename(log, f.dir / "app.log.1");  // not matched by the configured path
+  write_file(log, "4\n");
+  RecordingSink sink;
+  FileSource source(options_for({log}), sink, f.stats);
+  source.restore(saved);
+  source.poll();
+  source.poll();
+  Lines got = sink.lines;
+  std::sort(got.begin(), got.end());
+  CHECK(got == Lines{"3", "4"});
+  CHECK(f.stats.positions_dropped.load() == 0);
+  CHECK(f.stats.files_followed.load() == 1);  // the old file was let go once read
+}
+
+TEST_CASE("FileSource restore: the old target of a re-pointed symlink is read to its end",
+          "[sources]") {
+  Fixture f;
+  const std::string link = f.dir / "current.log";
+  const fs::path logs = f.dir / "logs";
+  const std::string day1 = logs / "day1.log";
+  const std::string day2 = logs / "day2.log";
+  fs::create_directory(logs);
+  write_file(day1, "a\n");
+  fs::create_symlink(day1, link);
+  std::vector<FilePosition> saved;
+  {
+    FileSource source(options_for({link}), f.sink, f.stats);
+    source.poll();
+    CHECK(take(f.sink) == Lines{"a"});
+    saved = source.positions();
+  }
+  REQUIRE(saved.size() == 1);
+  // The position names the real file, not the link.
+  CHECK(saved[0].path == fs::canonical(day1).string());
+  append_file(day1, "b\nc\n");
+  write_file(day2, "d\n");
+  fs::remove(link);
+  fs::create_symlink(day2, link);
+  RecordingSink sink;
+  FileSource source(options_for({link}), sink, f.stats);
+  source.restore(saved);
+  source.poll();
+  Lines got = sink.lines;
+  std::sort(got.begin(), got.end());
+  CHECK(got == Lines{"b", "c", "d"});
+  CHECK(f.stats.positions_dropped.load() == 0);
+}
+
+TEST_CASE("FileSource restore: a position whose file is gone is dropped, said and counted",
+          "[sources]") {
+  Fixture f;
+  const std::string log = f.dir / "app.log";
+  write_file(log, "1\n");
+  std::vector<FilePosition> saved;
+  {
+    FileSource source(options_for({log}), f.sink, f.stats);
+    source.poll();
+    saved = source.positions();
+  }
+  fs::remove(log);
+  write_file(log, "2\n");  // a new file (new inode) under the old name
+  RecordingSink sink;
+  FileSource source(options_for({log}), sink, f.stats);
+  source.restore(saved);
+  source.poll();
+  CHECK(sink.lines == Lines{"2"});
+  CHECK(f.stats.positions_dropped.load() == 1);
 }
 
 TEST_CASE("FileSource follows a rotated file renamed within the glob only once", "[sources]") {
