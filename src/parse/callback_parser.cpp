@@ -28,21 +28,22 @@ bool integral_double(od::value value, int64_t& out) {
 
 // Integers arrive as JSON numbers, but exports and old bodies also write them
 // as strings ("push_duration" is a string in current docs): accept both.
+// Digits in quotes ("push_duration":"128581" on every callback), read from
+// the raw token without unescaping a copy. Digits then a quote is the whole
+// string; false for anything else (the caller takes the general path).
+bool quoted_digits(od::value& value, int64_t& out) {
+  const std::string_view raw = value.raw_json_token();
+  if (raw.size() <= 2 || raw[0] != '"') return false;
+  const char* end = raw.data() + raw.size();
+  auto [ptr, ec] = std::from_chars(raw.data() + 1, end, out);
+  return ec == std::errc() && ptr != raw.data() + 1 && ptr < end && *ptr == '"';
+}
+
 FieldStatus read_integer(od::value value, int64_t& out) {
   // Fast path: a plain JSON integer. A failed get_int64 does not consume the
   // value, so the slower checks below still see it.
   if (value.get_int64().get(out) == simdjson::SUCCESS) return FieldStatus::ok;
-  // Second fast path: digits in quotes ("push_duration":"128581" on every
-  // callback), read from the raw token without unescaping a copy. Digits
-  // then a quote is the whole string; anything else takes the slow path.
-  const std::string_view raw = value.raw_json_token();
-  if (raw.size() > 2 && raw[0] == '"') {
-    const char* end = raw.data() + raw.size();
-    auto [ptr, ec] = std::from_chars(raw.data() + 1, end, out);
-    if (ec == std::errc() && ptr != raw.data() + 1 && ptr < end && *ptr == '"') {
-      return FieldStatus::ok;
-    }
-  }
+  if (quoted_digits(value, out)) return FieldStatus::ok;
   od::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS) return FieldStatus::wrong_type;
   switch (type) {
@@ -188,7 +189,10 @@ ParseError TencentCallbackParser::parse(std::string_view line, Event& out) {
       case 'p':
         if (key_is(raw_key, "push_duration")) {
           int64_t ms = 0;
-          const FieldStatus ms_status = read_integer(field.value(), ms);
+          od::value value = field.value();
+          // A string in the docs' bodies: try that first.
+          const FieldStatus ms_status =
+              quoted_digits(value, ms) ? FieldStatus::ok : read_integer(value, ms);
           if (ms_status == FieldStatus::ok && ms >= 0) {
             out.push_duration_ms = ms;
           } else if (ms_status != FieldStatus::absent) {
