@@ -13,10 +13,11 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config prometheus-cpp-dev libcivetweb-dev libmicrohttpd-dev
           libyaml-cpp-dev libspdlog-dev libfmt-dev libsimdjson-dev libre2-dev libcli11-dev catch2 python3 curl
-          libcurl4-openssl-dev libssl-dev)
+          libcurl4-openssl-dev libssl-dev zlib1g-dev libgnutls28-dev libcrypt-dev)
 case "${1:-}" in
   # dpkg-dev (dpkg-shlibdeps), lintian, systemd (systemd-analyze): test_package.py
-  test) packages+=(prometheus clang libclang-rt-14-dev dpkg-dev lintian systemd) ;;
+  # chromium: test_status_page.py (headless); openssl CLI: test_web_config.py's certificates
+  test) packages+=(prometheus clang libclang-rt-14-dev dpkg-dev lintian systemd chromium openssl) ;;
   bench) packages+=(prometheus mtail wrk hyperfine linux-perf valgrind) ;;
   "") ;;
   *) echo "usage: $0 [test|bench]" >&2; exit 2 ;;

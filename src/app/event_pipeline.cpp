@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "app/recent_parse_errors.h"
+
 namespace sdx {
 
 EventPipeline::EventPipeline(std::unique_ptr<LineParser> parser, EventCounters& counters,
@@ -67,6 +69,7 @@ void EventPipeline::count_bad_fields(std::string_view line) {
 void EventPipeline::count_parse_error(ParseError error, std::string_view line) {
   bump_stat(stats_.parse_errors[static_cast<size_t>(error)]);
   bump_stat(stats_.events[static_cast<size_t>(EventResult::parse_error)]);
+  recent_parse_errors().add(stats_.source, parse_error_name(error), line);  // status page
   error_log_.warn(fmt::format("source={} parse_error={} bytes={} line=\"{}\"", stats_.source,
                               parse_error_name(error), line.size(), log_excerpt(line)));
 }

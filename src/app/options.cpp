@@ -18,6 +18,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
   app.add_option("--web.telemetry-path", options.telemetry_path,
                  "Path under which to expose metrics")
       ->capture_default_str();
+  app.add_option("--web.config.file", options.web_config_file,
+                 "Path to a web configuration file (exporter-toolkit format) that enables TLS "
+                 "and/or basic authentication on every endpoint; re-read when it changes");
   app.add_option("--log.level", options.log_level, "Log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();

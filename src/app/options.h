@@ -9,6 +9,8 @@ struct Options {
   std::string config_file = "/etc/stream_disconnect_exporter/config.yaml";
   std::string listen_address = ":9876";
   std::string telemetry_path = "/metrics";
+  // exporter-toolkit web config (TLS, basic auth); empty = plain HTTP.
+  std::string web_config_file;
   std::string log_level = "info";
   std::string log_format = "logfmt";
   bool config_check = false;

@@ -11,8 +11,11 @@
 #include "app/exporter.h"
 #include "app/ingest_loop.h"
 #include "app/landing_page.h"
+#include "app/recent_parse_errors.h"
 #include "app/run_modes.h"
+#include "http/gzip.h"
 #include "http/http_server.h"
+#include "http/web_listener.h"
 #include "metrics/exposition.h"
 
 namespace sdx {
@@ -21,7 +24,7 @@ namespace {
 // How long a scrape waits for the checkpoint it asks for.
 constexpr std::chrono::seconds kScrapeCheckpointTimeout{5};
 
-HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop,
+HttpResponse serve_metrics(const HttpRequest& request, Exporter& exporter, IngestLoop& loop,
                            const std::shared_ptr<const prometheus::Collectable>& http) {
   if (exporter.has_state_file() && !loop.recent_checkpoint(kScrapeCheckpointTimeout)) {
     spdlog::warn("scrape: no checkpoint within {}s; showing the last durable values",
@@ -34,16 +37,47 @@ HttpResponse serve_metrics(Exporter& exporter, IngestLoop& loop,
                         render_exposition(*counts.model, *counts.rows, collectables)};
   // A large render's temporaries were freed, but glibc keeps them in the
   // worker thread's arena: hand them back so RSS follows the live series.
-  if (response.body.size() > (size_t{1} << 20)) malloc_trim(0);
+  const bool large = response.body.size() > (size_t{1} << 20);
+  gzip_if_accepted(request, response);
+  if (large) malloc_trim(0);
   return response;
 }
 
+// What the status page shows, gathered from what the exporter already has.
+StatusPageData gather_status(const Exporter& exporter, const Options& options,
+                             std::chrono::system_clock::time_point started,
+                             const std::shared_ptr<const prometheus::Collectable>& http) {
+  StatusPageData data;
+  data.telemetry_path = options.telemetry_path;
+  data.started = started;
+  data.now = std::chrono::system_clock::now();
+  const Config config = exporter.config();
+  data.config_path = config.path;
+  for (const auto& source : config.sources) {
+    data.sources.push_back({source.name, source.type, source.identity()});
+  }
+  auto collectables = exporter.collectables();
+  collectables.push_back(http);
+  for (const auto& collectable : collectables) {
+    for (auto& family : collectable->Collect()) data.self_metrics.push_back(std::move(family));
+  }
+  const Exporter::Counts counts = exporter.counts_to_show();
+  for (const CounterRow& row : *counts.rows) {
+    if (row.kind == CounterRow::Kind::disconnect) {
+      data.disconnects_by_category[row.category] += row.value;
+    }
+  }
+  data.parse_errors = recent_parse_errors().snapshot();
+  return data;
+}
+
 void register_routes(HttpServer& server, const Options& options, Exporter& exporter,
-                     IngestLoop& loop, ConfigReloader& reloader, const std::atomic<bool>& ready) {
-  server.route(options.telemetry_path,
-               [&exporter, &loop, http = server.collectable()](const HttpRequest&) {
-                 return serve_metrics(exporter, loop, http);
-               });
+                     IngestLoop& loop, ConfigReloader& reloader, const std::atomic<bool>& ready,
+                     const std::shared_ptr<const prometheus::Collectable>& http,
+                     std::chrono::system_clock::time_point started) {
+  server.route(options.telemetry_path, [&exporter, &loop, http](const HttpRequest& request) {
+    return serve_metrics(request, exporter, loop, http);
+  });
   server.route("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "Healthy.\n"};
   });
@@ -72,9 +106,11 @@ void register_routes(HttpServer& server, const Options& options, Exporter& expor
     return HttpResponse{outcome.ok ? 200 : 500, "text/plain; charset=utf-8",
                         (outcome.ok ? "" : "failed to reload config: ") + outcome.message + "\n"};
   });
-  std::string landing = landing_page_html(options.telemetry_path);
-  server.route("/", [landing](const HttpRequest&) {
-    return HttpResponse{200, "text/html; charset=utf-8", landing};
+  server.route("/", [&exporter, &options, http, started](const HttpRequest& request) {
+    HttpResponse response{200, "text/html; charset=utf-8",
+                          status_page_html(gather_status(exporter, options, started, http))};
+    gzip_if_accepted(request, response);
+    return response;
   });
 }
 
@@ -111,10 +147,14 @@ int run_daemon(const Options& options, const Config& config) {
                   config.checkpoint_min_interval);
   ConfigReloader reloader(options.config_file, exporter, loop);
   std::atomic<bool> ready{false};
-  HttpServer server(options.listen_address);
-  register_routes(server, options, exporter, loop, reloader, ready);
+  // Every endpoint goes through the listener's TLS and basic auth.
+  const auto started = std::chrono::system_clock::now();
+  WebListener listener(options.listen_address, options.web_config_file, [&](HttpServer& server) {
+    register_routes(server, options, exporter, loop, reloader, ready, listener.collectable(),
+                    started);
+  });
   std::string error;
-  if (!server.start(error)) {
+  if (!listener.start(error)) {
     spdlog::error("{}", error);
     return 1;
   }
@@ -160,7 +200,7 @@ int run_daemon(const Options& options, const Config& config) {
   }
   done.store(true);
   signal_thread.join();
-  server.stop();
+  listener.stop();
   spdlog::info("stopped");
   return exit_code;
 }

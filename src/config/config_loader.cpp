@@ -95,6 +95,38 @@ void refuse_stuck_stream(std::string_view yaml, const YamlReader& reader) {
   }
 }
 
+// yaml-cpp's structure errors name the token, not the cause, which is
+// nearly always indentation: say so, and name a tab-indented line if one is
+// at or before the error (YAML indents with spaces only).
+std::string indentation_hint(std::string_view message, std::string_view yaml,
+                             const YAML::Mark& mark) {
+  constexpr std::array<std::string_view, 7> kStructureErrors = {
+      "end of map not found",       "end of sequence not found",
+      "illegal block entry",        "illegal map value",
+      "illegal tab",                "block sequence entries are not allowed",
+      "end of map flow not found"};
+  bool structure = false;
+  for (std::string_view known : kStructureErrors) {
+    structure = structure || message.find(known) != std::string_view::npos;
+  }
+  if (!structure || mark.is_null()) return "";
+  int line = 1;
+  for (size_t start = 0; start < yaml.size() && line <= mark.line + 1; ++line) {
+    size_t end = yaml.find('\n', start);
+    if (end == std::string_view::npos) end = yaml.size();
+    const std::string_view text = yaml.substr(start, end - start);
+    const size_t indent = text.find_first_not_of(" \t");
+    if (text.substr(0, indent).find('\t') != std::string_view::npos) {
+      return " (line " + std::to_string(line) +
+             " is indented with a tab: YAML indents with spaces only)";
+    }
+    start = end + 1;
+  }
+  return " (check the indentation of line " + std::to_string(mark.line + 1) +
+         " against the lines above it: the keys of one map start in the same column, each list "
+         "item starts with \"- \" in the same column, and tabs are not allowed)";
+}
+
 // Only the first document is the config; a second one is a mistake (often a
 // stray "---"), not something to ignore.
 YAML::Node parse_document(std::string_view yaml, const YamlReader& reader) {
@@ -103,7 +135,7 @@ YAML::Node parse_document(std::string_view yaml, const YamlReader& reader) {
     refuse_stuck_stream(yaml, reader);
     documents = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    reader.fail(e.mark, "invalid YAML: " + e.msg);
+    reader.fail(e.mark, "invalid YAML: " + e.msg + indentation_hint(e.msg, yaml, e.mark));
   }
   if (documents.empty() || documents.front().IsNull()) {
     reader.fail(YAML::Mark(), "the config is empty: it needs at least a \"sources\" list");

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -60,6 +61,20 @@ struct RequestState {
   bool refused = false;                 // answered before the body was read
   std::shared_ptr<AsyncAnswer> answer;  // set once handed to an async handler
 };
+
+// What the TLS session says about the client's certificate; GnuTLS verifies
+// the chain against the trust list MHD loaded from client_ca_pem.
+void inspect_client_certificate(MHD_Connection* connection, HttpRequest& request) {
+  const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (info == nullptr || info->tls_session == nullptr) return;
+  auto session = static_cast<gnutls_session_t>(info->tls_session);
+  unsigned count = 0;
+  if (gnutls_certificate_get_peers(session, &count) == nullptr || count == 0) return;
+  request.client_cert_presented = true;
+  unsigned status = 0;
+  request.client_cert_verified =
+      gnutls_certificate_verify_peers2(session, &status) == GNUTLS_E_SUCCESS && status == 0;
+}
 
 MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
   std::string name = key != nullptr ? key : "";
@@ -312,6 +327,7 @@ MHD_Result access_handler(void* cls, MHD_Connection* connection, const char* url
               MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) {
         request.remote_address = address_text(info->client_addr);
       }
+      inspect_client_certificate(connection, request);
       {
         std::lock_guard lock(impl->mutex);
         auto it = impl->conns.find(connection);

@@ -26,6 +26,10 @@ struct HttpRequest {
   // Request headers in arrival order, names lower-cased.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string remote_address;  // client IP, no port
+  // HTTPS with client certificates requested (HttpTlsSettings::client_ca_pem):
+  // whether the client sent one, and whether it verified against that CA.
+  bool client_cert_presented = false;
+  bool client_cert_verified = false;
   // The first header of that (case-insensitive) name, or nullptr.
   const std::string* header(std::string_view name) const;
 };

@@ -466,6 +466,35 @@ TEST_CASE("YAML syntax errors carry their position", "[config]") {
       3, 1, {"invalid YAML"});
 }
 
+TEST_CASE("YAML structure errors get an indentation hint at the right line", "[config]") {
+  // A key one space left of its siblings: the line yaml-cpp stops at is named.
+  require_error(
+      "sources:\n"
+      "  - name: a\n"
+      "    type: file\n"
+      "   paths: [x]\n",
+      4, 4, {"end of sequence not found", "check the indentation of line 4", "tabs"});
+  require_error(
+      "sources:\n"
+      "  - name: a\n"
+      "  type: file\n",
+      3, 3, {"end of map not found", "check the indentation of line 3"});
+  // A tab-indented line is named as such.
+  require_error(
+      "sources:\n"
+      "\t- name: a\n",
+      2, 2, {"illegal block entry", "line 2 is indented with a tab"});
+  require_error(
+      "sources:\n"
+      "  - name: a\n"
+      "\ttype: file\n",
+      3, 1, {"line 3 is indented with a tab: YAML indents with spaces only"});
+  // Not a structure error: no hint.
+  const auto flow = error_at("labels: [domain\nsources: []\n", 2, 8);
+  REQUIRE(flow);
+  CHECK_THAT(flow->reason(), !Contains("indentation"));
+}
+
 TEST_CASE("load_config_file reads the file and names it in errors", "[config]") {
   const std::string missing = "/nonexistent/sdx/config.yaml";
   try {
