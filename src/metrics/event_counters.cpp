@@ -337,6 +337,15 @@ void EventCounters::snapshot(std::vector<CounterRow>& rows) const {
   }
 }
 
+size_t EventCounters::snapshot_bound() const {
+  std::lock_guard lock(structure_mutex_);
+  size_t bound = 0;
+  for (const auto& set : sets_) {
+    bound += table_.size() + set->unlisted.size() + 2 + model_->categories().size();
+  }
+  return bound;
+}
+
 size_t EventCounters::label_set_count() const {
   std::lock_guard lock(structure_mutex_);
   return sets_.size();

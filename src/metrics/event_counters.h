@@ -48,6 +48,11 @@ class EventCounters {
   // Adds every non-zero counter as a row (any thread).
   void snapshot(std::vector<CounterRow>& rows) const;
 
+  // At least the number of rows snapshot() adds: callers reserve it, so a
+  // large snapshot is not copied while its vector grows (pages reserved and
+  // never written cost no memory).
+  size_t snapshot_bound() const;
+
   size_t label_set_count() const;
   const std::string& source_name() const { return source_name_; }
   const Model& model() const { return *model_; }

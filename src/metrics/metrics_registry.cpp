@@ -168,7 +168,11 @@ std::vector<CounterRow> MetricsRegistry::rows() const { return snapshot().second
 
 std::pair<std::shared_ptr<const Model>, std::vector<CounterRow>> MetricsRegistry::snapshot() const {
   std::lock_guard lock(mutex_);
-  std::vector<CounterRow> rows = base_;
+  size_t bound = base_.size();
+  for (const auto& shard : shards_) bound += shard->snapshot_bound();
+  std::vector<CounterRow> rows;
+  rows.reserve(bound);
+  rows.insert(rows.end(), base_.begin(), base_.end());
   for (const auto& shard : shards_) shard->snapshot(rows);
   return {model_, std::move(rows)};
 }
