@@ -23,6 +23,18 @@ FileFollower::~FileFollower() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void FileFollower::close_file() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  release_buffer_if_idle();
+}
+
+void FileFollower::reopen(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  head_checked_ = false;  // the next refresh() checks the head again
+}
+
 void FileFollower::start_at(uint64_t offset, bool may_be_short) {
   if (splitter_) splitter_->reset();
   read_offset_ = offset;

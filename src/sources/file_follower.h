@@ -24,6 +24,14 @@ class FileFollower {
   FileFollower& operator=(const FileFollower&) = delete;
 
   int fd() const { return fd_; }
+  // A fully read, idle file can give its descriptor back (bounded fds) and
+  // take a new one, opened on the same file, when it grows; its offset,
+  // fingerprint and size are kept meanwhile.
+  bool is_open() const { return fd_ >= 0; }
+  void close_file();
+  void reopen(int fd);
+  // Nothing buffered: every byte read was handed out as a whole line.
+  bool fully_consumed() const { return consumed_offset() == read_offset_ && read_offset_ == size_; }
   const std::string& path() const { return path_; }
   void set_path(std::string path) {
     path_ = std::move(path);

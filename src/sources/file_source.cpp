@@ -18,6 +18,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "sources/fd_budget.h"
 #include "sources/file_follower.h"
 #include "sources/fingerprint.h"
 #include "sources/glob_paths.h"
@@ -117,6 +118,17 @@ struct FileSource::Impl {
   std::unordered_set<std::string> open_failures;  // logged once per path
   // Compressed files matched by a glob: skipped (and said) once each.
   std::unordered_set<FileIdentity, FileIdentityHash> compressed;
+  // Bounded descriptors: files hold one only while they may have something
+  // to read. Matched files waiting for one (counted once each on entry), and
+  // those of them seen by the first scan (start_at applies to them).
+  FdBudget& budget;
+  size_t open_count = 0;
+  std::unordered_set<FileIdentity, FileIdentityHash> waiting;
+  std::unordered_set<FileIdentity, FileIdentityHash> waiting_initial;
+  bool waiting_logged = false;    // said once per streak
+  bool exhausted_logged = false;  // EMFILE/ENFILE, said once per streak
+  bool waited_this_scan = false;
+  bool locate_no_slot = false;
   bool scanned_once = false;
   // Restored from a checkpoint: start_at applies to a source's first run only;
   // after a restart, a file not in the checkpoint appeared since and is new.
@@ -125,7 +137,34 @@ struct FileSource::Impl {
   uint64_t next_id = 1;
 
   Impl(FileSourceOptions o, LineSink& s, FileSourceStats& st)
-      : options(std::move(o)), sink(&s), stats(st) {}
+      : options(std::move(o)),
+        sink(&s),
+        stats(st),
+        budget(options.fd_budget != nullptr ? *options.fd_budget : FdBudget::process()) {}
+  ~Impl() {
+    for (const Tracked& t : files) {
+      if (t.file->is_open()) budget.release();
+    }
+  }
+
+  // A descriptor for a file: within max_open_files and the process budget,
+  // closing the least recently active fully read file to make room.
+  bool acquire_slot();
+  void release_slot() {
+    --open_count;
+    budget.release();
+  }
+  // Opens `path` under a slot: -1 when none is free (`no_slot` set) or the
+  // open failed (errno kept).
+  int open_file(const std::string& path, bool& no_slot);
+  void close_file(int fd) {
+    ::close(fd);
+    release_slot();
+  }
+  bool park_one();
+  void park(Tracked& t);
+  void note_waiting(const FileIdentity& id);
+  bool unpark(Tracked& t, const std::string& path);
 
   Tracked* find(uint64_t dev, uint64_t ino) {
     for (Tracked& t : files) {
@@ -158,13 +197,23 @@ struct FileSource::Impl {
   void resolve_unclaimed_positions();
   std::optional<Candidate> locate(const FilePosition& p, std::string& why);
   std::optional<Clock::time_point> no_match_since;  // last no-match warning
-  std::optional<Candidate> open_candidate(const std::string& path);
+  std::optional<Candidate> open_candidate(const std::string& path, const struct stat& seen);
   void place_candidate(Candidate& c);
   void adopt(Candidate& c, uint64_t offset, bool may_be_short, uint64_t shadow_of, const char* how);
   void release_shadows_of(const Tracked& original, uint64_t offset);
   void close_lost_names(uint64_t& total, uint64_t budget);
   void check_shadow_divergence();
   void housekeeping();
+  bool parkable(const Tracked& t) const {
+    if (!t.file->is_open() || t.shadow_of != 0 || t.name_lost || t.fresh ||
+        !t.file->fully_consumed()) {
+      return false;
+    }
+    for (const Tracked& s : files) {
+      if (s.shadow_of == t.id) return false;  // its copies compare against it
+    }
+    return true;
+  }
 };
 
 uint64_t FileSource::Impl::read_file(Tracked& t, uint64_t budget) {
@@ -184,7 +233,7 @@ uint64_t FileSource::Impl::read_file(Tracked& t, uint64_t budget) {
 }
 
 void FileSource::Impl::refresh_and_read(Tracked& t, uint64_t& total, uint64_t budget) {
-  if (t.shadow_of != 0) return;
+  if (t.shadow_of != 0 || !t.file->is_open()) return;
   int err = 0;
   switch (t.file->refresh(err)) {
     case FileFollower::Refresh::error:
@@ -268,10 +317,16 @@ void FileSource::Impl::scan() {
         note_real_path(*known->file);
         known->name_lost = false;
       }
+      // A closed file that changed: reopened to read what is new.
+      if (!known->file->is_open() && static_cast<uint64_t>(st.st_size) != known->file->size()) {
+        unpark(*known, path);
+      }
       continue;
     }
-    if (auto c = open_candidate(path)) candidates.push_back(std::move(*c));
+    if (auto c = open_candidate(path, st)) candidates.push_back(std::move(*c));
   }
+  if (!waited_this_scan) waiting_logged = false;
+  waited_this_scan = false;
   // Files still on their own inode first, so that a copy of one of them cannot
   // take a restored position away from it.
   for (Candidate& c : candidates) {
@@ -294,8 +349,11 @@ void FileSource::Impl::scan() {
   }
   if (!scanned_once) {
     scanned_once = true;
-    resolve_unclaimed_positions();
+    waiting_initial = waiting;
   }
+  // Positions no file claimed; those of files waiting for a descriptor stay
+  // (and are checkpointed) until their file is opened.
+  if (!saved.empty()) resolve_unclaimed_positions();
   warn_if_nothing_matches();
 }
 
@@ -304,11 +362,21 @@ void FileSource::Impl::scan() {
 // the globs while we were down) is read to its end and let go; a position
 // that cannot be honoured is said and counted, never dropped silently.
 void FileSource::Impl::resolve_unclaimed_positions() {
+  std::vector<FilePosition> still_waiting;
   for (const FilePosition& p : saved) {
+    if (waiting.count({p.device, p.inode})) {  // matched, waiting for a descriptor
+      still_waiting.push_back(p);
+      continue;
+    }
     std::string why;
+    locate_no_slot = false;
     std::optional<Candidate> c = locate(p, why);
+    if (locate_no_slot) {
+      still_waiting.push_back(p);
+      continue;
+    }
     if (c && c->size == p.offset) {
-      ::close(c->fd);
+      close_file(c->fd);
       spdlog::info("source {}: {} is no longer matched by the paths and was read to its end",
                    options.name, c->path);
       continue;
@@ -326,7 +394,7 @@ void FileSource::Impl::resolve_unclaimed_positions() {
     spdlog::warn("source {}: dropped the saved position in {} at offset {}: {}", options.name,
                  p.path, p.offset, why);
   }
-  saved.clear();
+  saved = std::move(still_waiting);
 }
 
 // The file a saved position describes, wherever its name went: at its saved
@@ -350,18 +418,23 @@ std::optional<FileSource::Impl::Candidate> FileSource::Impl::locate(const FilePo
       "the file is gone (deleted while the exporter was down); what it held past that offset "
       "was not read";
   for (const std::string& name : names) {
-    const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    bool no_slot = false;
+    const int fd = open_file(name, no_slot);
+    if (no_slot) {
+      locate_no_slot = true;  // not an answer: asked again on a later scan
+      return std::nullopt;
+    }
     if (fd < 0) continue;
     struct stat st;
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         static_cast<uint64_t>(st.st_dev) != p.device ||
         static_cast<uint64_t>(st.st_ino) != p.inode) {
-      ::close(fd);
+      close_file(fd);
       continue;
     }
     const auto size = static_cast<uint64_t>(st.st_size);
     if (size < p.offset || !fingerprint_matches(fd, size, {p.fingerprint, p.fingerprint_length})) {
-      ::close(fd);
+      close_file(fd);
       why = fmt::format("{} has other content now ({} bytes: truncated, or its inode reused)", name,
                         size);
       return std::nullopt;
@@ -400,8 +473,14 @@ void FileSource::Impl::warn_if_nothing_matches() {
 }
 
 std::optional<FileSource::Impl::Candidate> FileSource::Impl::open_candidate(
-    const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    const std::string& path, const struct stat& seen) {
+  const FileIdentity id{static_cast<uint64_t>(seen.st_dev), static_cast<uint64_t>(seen.st_ino)};
+  bool no_slot = false;
+  const int fd = open_file(path, no_slot);
+  if (no_slot || (fd < 0 && (errno == EMFILE || errno == ENFILE))) {
+    note_waiting(id);  // said once, counted once per file, opened later
+    return std::nullopt;
+  }
   if (fd < 0) {
     if (open_failures.insert(path).second) {
       stats.read_errors.fetch_add(1, std::memory_order_relaxed);
@@ -413,9 +492,10 @@ std::optional<FileSource::Impl::Candidate> FileSource::Impl::open_candidate(
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
       find(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)) != nullptr) {
-    ::close(fd);  // not a file, or replaced between stat and open by one we follow
+    close_file(fd);  // not a file, or replaced between stat and open by one we follow
     return std::nullopt;
   }
+  waiting.erase(id);
   char head[8];
   const long got = read_head(fd, sizeof head, head);
   if (const char* format = compression_of(std::string_view(head, got > 0 ? size_t(got) : 0))) {
@@ -426,7 +506,7 @@ std::optional<FileSource::Impl::Candidate> FileSource::Impl::open_candidate(
         "source {}: skipping {}: {}-compressed, not a text log (narrow the paths to "
         "leave rotated archives out)",
         options.name, path, format);
-    ::close(fd);
+    close_file(fd);
     return std::nullopt;
   }
   Candidate c;
@@ -440,7 +520,7 @@ std::optional<FileSource::Impl::Candidate> FileSource::Impl::open_candidate(
 
 void FileSource::Impl::place_candidate(Candidate& c) {
   if (find(c.dev, c.ino) != nullptr) {  // a hard link of a file adopted in this scan
-    ::close(c.fd);
+    close_file(c.fd);
     c.fd = -1;
     return;
   }
@@ -479,7 +559,7 @@ void FileSource::Impl::place_candidate(Candidate& c) {
   }
   // A copy of a file we follow: shadow it, or wait while it may still be one.
   for (Tracked& t : files) {
-    if (t.shadow_of != 0 || t.name_lost) continue;
+    if (t.shadow_of != 0 || t.name_lost || !t.file->is_open()) continue;
     const Fingerprint& fp = t.file->fingerprint();
     if (fp.length == 0) continue;
     if (c.size >= fp.length) {
@@ -497,7 +577,7 @@ void FileSource::Impl::place_candidate(Candidate& c) {
     if (read_head(c.fd, len, mine) == static_cast<long>(len) &&
         read_head(t.file->fd(), len, theirs) == static_cast<long>(len) &&
         std::memcmp(mine, theirs, len) == 0) {
-      ::close(c.fd);
+      close_file(c.fd);
       c.fd = -1;
       return;
     }
@@ -505,7 +585,8 @@ void FileSource::Impl::place_candidate(Candidate& c) {
   if (c.reused_inode) {
     // Written since the checkpoint, so never seen: all of it is new.
     adopt(c, 0, false, 0, "the beginning (inode reused since the checkpoint)");
-  } else if (!scanned_once && !restored && !options.start_at_beginning) {
+  } else if ((!scanned_once || waiting_initial.erase({c.dev, c.ino}) > 0) && !restored &&
+             !options.start_at_beginning) {
     adopt(c, tail_start_offset(c.fd, c.size, options.max_line_bytes), false, 0,
           "its end (start_at: end)");
   } else {
@@ -553,6 +634,22 @@ void FileSource::Impl::close_lost_names(uint64_t& total, uint64_t budget) {
       ++i;
       continue;
     }
+    if (!t.file->is_open()) {
+      // Closed while fully read; its name moved away. If the writer added to
+      // it since (found again by inode in its directory), read that first.
+      std::string why;
+      std::optional<Candidate> c = locate(t.file->position(), why);
+      if (c && c->size > t.file->consumed_offset()) {
+        t.file->reopen(c->fd);
+        ++i;  // read to its end like any renamed file, on the next polls
+        continue;
+      }
+      if (c) close_file(c->fd);
+      finished.push_back(t.file->position());
+      if (finished.size() > kMaxFinished) finished.pop_front();
+      files.erase(files.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
     if (t.shadow_of == 0) {
       // Read the old file to its very end before letting it go.
       refresh_and_read(t, total, budget);
@@ -577,13 +674,14 @@ void FileSource::Impl::close_lost_names(uint64_t& total, uint64_t budget) {
       spdlog::info("source {}: {} was deleted; read to its end at offset {}", options.name,
                    t.file->path(), t.file->consumed_offset());
     }
+    release_slot();
     files.erase(files.begin() + static_cast<std::ptrdiff_t>(i));
   }
 }
 
 void FileSource::Impl::check_shadow_divergence() {
   for (Tracked& s : files) {
-    if (s.shadow_of == 0) continue;
+    if (s.shadow_of == 0 || !s.file->is_open()) continue;
     Tracked* original = find_id(s.shadow_of);
     if (original == nullptr) {  // cannot happen: closing releases shadows
       s.shadow_of = 0;
@@ -619,8 +717,94 @@ void FileSource::Impl::housekeeping() {
                 [&](const TruncationRecord& r) { return now - r.when > kTruncationMemory; });
   for (Tracked& t : files) {
     if (now - t.last_data > kBufferIdle) t.file->release_buffer_if_idle();
+    if (t.file->is_open() && now - t.last_data > options.idle_close && parkable(t)) park(t);
   }
   stats.files_followed.store(files.size(), std::memory_order_relaxed);
+  stats.files_open.store(open_count, std::memory_order_relaxed);
+}
+
+bool FileSource::Impl::acquire_slot() {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (open_count < options.max_open_files && budget.try_acquire()) {
+      ++open_count;
+      return true;
+    }
+    if (attempt == 0 && !park_one()) return false;
+  }
+  return false;
+}
+
+int FileSource::Impl::open_file(const std::string& path, bool& no_slot) {
+  no_slot = !acquire_slot();
+  if (no_slot) return -1;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    const int saved_errno = errno;
+    release_slot();
+    if (saved_errno == EMFILE || saved_errno == ENFILE) {
+      stats.fd_exhausted.fetch_add(1, std::memory_order_relaxed);
+      if (!exhausted_logged) {
+        spdlog::error(
+            "source {}: the process is out of file descriptors ({}); files wait until "
+            "descriptors are free (raise LimitNOFILE / ulimit -n)",
+            options.name, std::strerror(saved_errno));
+        exhausted_logged = true;
+      }
+    }
+    errno = saved_errno;
+    return -1;
+  }
+  exhausted_logged = false;
+  return fd;
+}
+
+// Closes the least recently active file that is fully read, to make room.
+bool FileSource::Impl::park_one() {
+  Tracked* oldest = nullptr;
+  for (Tracked& t : files) {
+    if (parkable(t) && (oldest == nullptr || t.last_data < oldest->last_data)) oldest = &t;
+  }
+  if (oldest == nullptr) return false;
+  park(*oldest);
+  return true;
+}
+
+void FileSource::Impl::park(Tracked& t) {
+  t.file->close_file();
+  release_slot();
+}
+
+bool FileSource::Impl::unpark(Tracked& t, const std::string& path) {
+  bool no_slot = false;
+  const int fd = open_file(path, no_slot);
+  if (fd < 0) {
+    if (no_slot) note_waiting({t.file->device(), t.file->inode()});
+    return false;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_dev) != t.file->device() ||
+      static_cast<uint64_t>(st.st_ino) != t.file->inode()) {
+    close_file(fd);  // replaced between stat and open: the next scan sees the new one
+    return false;
+  }
+  waiting.erase({t.file->device(), t.file->inode()});
+  t.file->reopen(fd);
+  t.fresh = true;
+  return true;
+}
+
+void FileSource::Impl::note_waiting(const FileIdentity& id) {
+  waited_this_scan = true;
+  if (waiting.size() >= 100000) waiting.clear();  // bounded: identities of deleted files
+  if (waiting.insert(id).second) stats.files_waiting.fetch_add(1, std::memory_order_relaxed);
+  if (!waiting_logged) {
+    spdlog::warn(
+        "source {}: more files match than may be open at once (max_open_files {}, {} of "
+        "the process's descriptors for files, {} in use); fully read files are closed "
+        "to make room, the rest wait their turn",
+        options.name, options.max_open_files, budget.limit(), budget.in_use());
+    waiting_logged = true;
+  }
 }
 
 uint64_t FileSource::Impl::poll(uint64_t max_bytes) {
@@ -700,6 +884,15 @@ void FileSource::collect(std::vector<prometheus::MetricFamily>& out) const {
   add("file_positions_dropped_total",
       "Saved file positions that matched no file at start and were dropped.", MetricType::Counter,
       load(s.positions_dropped));
+  add("files_open", "Followed files holding a file descriptor now.", MetricType::Gauge,
+      load(s.files_open));
+  add("files_waiting_total",
+      "Matched files that had to wait for a file descriptor (max_open_files or the process "
+      "limit).",
+      MetricType::Counter, load(s.files_waiting));
+  add("file_descriptors_exhausted_total",
+      "Opens that failed because the process ran out of file descriptors.", MetricType::Counter,
+      load(s.fd_exhausted));
   add("compressed_files_skipped_total",
       "Files matched by the paths but compressed (gzip, bzip2, xz, zstd): skipped, not parsed.",
       MetricType::Counter, load(s.compressed_skipped));
@@ -721,6 +914,8 @@ std::vector<FilePosition> FileSource::positions() const {
     if (t.shadow_of == 0) out.push_back(t.file->position());
   }
   out.insert(out.end(), impl_->finished.begin(), impl_->finished.end());
+  // Restored positions of files still waiting for a descriptor.
+  if (impl_->scanned_once) out.insert(out.end(), impl_->saved.begin(), impl_->saved.end());
   return out;
 }
 

@@ -16,6 +16,8 @@
 
 namespace sdx {
 
+class FdBudget;
+
 struct FileSourceOptions {
   std::string name;
   std::vector<std::string> paths;  // plain paths or globs
@@ -26,6 +28,11 @@ struct FileSourceOptions {
   // after its last new data: its writer appends to the old handle until it
   // reopens its log (e.g. on logrotate's postrotate HUP).
   std::chrono::milliseconds rotate_grace{5000};
+  // Files holding a descriptor at once; fully read files are closed to make
+  // room (and after idle_close without new data), and reopened when they grow.
+  size_t max_open_files = 256;
+  std::chrono::milliseconds idle_close{30000};
+  FdBudget* fd_budget = nullptr;  // null: the process's
 };
 
 // Self-metric counters of one file source; written by the ingest thread,
@@ -36,8 +43,12 @@ struct FileSourceStats {
   std::atomic<uint64_t> rotations{0};       // a followed name now points to another file
   std::atomic<uint64_t> truncations{0};     // a followed file shrank
   std::atomic<uint64_t> read_errors{0};
-  std::atomic<uint64_t> positions_dropped{0};   // saved positions no file matched at start
-  std::atomic<uint64_t> compressed_skipped{0};  // compressed files matched and skipped
+  std::atomic<uint64_t> positions_dropped{0};  // saved positions no file matched at start
+  std::atomic<uint64_t> compressed_skipped{0};
+  std::atomic<uint64_t> files_open{0};     // gauge: holding a descriptor
+  std::atomic<uint64_t> files_waiting{0};  // had to wait for a descriptor
+  std::atomic<uint64_t> fd_exhausted{
+      0};  // EMFILE/ENFILE on open  // compressed files matched and skipped
 };
 
 class FileSource final : public Source {

@@ -14,9 +14,11 @@ class FileSpec final : public SourceSpec {
  public:
   std::vector<std::string> paths;
   StartAt start_at = StartAt::beginning;
+  size_t max_open_files = 256;
 
   std::string canonical() const override {
-    return identity() + (start_at == StartAt::beginning ? "\nbeginning" : "\nend");
+    return identity() + (start_at == StartAt::beginning ? "\nbeginning" : "\nend") +
+           "\nmax_open_files=" + std::to_string(max_open_files);
   }
   std::string identity() const override { return FileSource::identity_of(paths); }
 };
@@ -55,6 +57,16 @@ std::shared_ptr<const SourceSpec> read_file_spec(const YamlReader& reader,
   if (const Value* start_at = fields.find("start_at")) {
     reader.attempt([&] { spec->start_at = read_start_at(reader, *start_at); });
   }
+  if (const Value* max_open = fields.find("max_open_files")) {
+    reader.attempt([&] {
+      const int64_t n = reader.integer(*max_open);
+      if (n < 1 || n > 1000000) {
+        reader.fail(*max_open,
+                    max_open->what + " must be between 1 and 1000000, got " + std::to_string(n));
+      }
+      spec->max_open_files = static_cast<size_t>(n);
+    });
+  }
   return spec;
 }
 
@@ -66,12 +78,16 @@ std::unique_ptr<Source> create_file_source(const SourceSpec& spec, const SourceC
   options.paths = file.paths;
   options.start_at_beginning = context.read_from_start || file.start_at == StartAt::beginning;
   options.max_line_bytes = context.max_line_bytes;
+  options.max_open_files = file.max_open_files;
   return std::make_unique<FileSource>(std::move(options), sink);
 }
 
 }  // namespace
 
-extern const SourceFactory kFileSourceType{
-    "file", {"paths", "start_at"}, "tencent_callback", read_file_spec, create_file_source};
+extern const SourceFactory kFileSourceType{"file",
+                                           {"paths", "start_at", "max_open_files"},
+                                           "tencent_callback",
+                                           read_file_spec,
+                                           create_file_source};
 
 }  // namespace sdx

@@ -1,5 +1,7 @@
 #include "sources/file_source.h"
 
+#include "sources/fd_budget.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -221,6 +223,52 @@ TEST_CASE("FileSource skips compressed files its glob matches, once each", "[sou
   CHECK(lines == Lines{"BZ is not bzip2", "a"});
   CHECK(f.stats.compressed_skipped.load() == 4);
   CHECK(f.stats.files_followed.load() == 2);
+}
+
+TEST_CASE("FileSource holds at most max_open_files descriptors and reads every file", "[sources]") {
+  Fixture f;
+  for (int i = 0; i < 7; ++i) {
+    write_file(f.dir / ("f" + std::to_string(i) + ".log"), "line " + std::to_string(i) + "\n");
+  }
+  FdBudget budget(100);
+  FileSourceOptions options = options_for({f.dir / "*.log"});
+  options.max_open_files = 2;
+  options.fd_budget = &budget;
+  FileSource source(options, f.sink, f.stats);
+  for (int i = 0; i < 10; ++i) {
+    source.poll();
+    CHECK(f.stats.files_open.load() <= 2);
+    CHECK(budget.in_use() <= 2);
+  }
+  Lines got = take(f.sink);
+  std::sort(got.begin(), got.end());
+  CHECK(got == Lines{"line 0", "line 1", "line 2", "line 3", "line 4", "line 5", "line 6"});
+  CHECK(f.stats.files_followed.load() == 7);
+  CHECK(f.stats.files_waiting.load() > 0);
+  // A closed file that grows is opened again and read from where it was.
+  append_file(f.dir / "f0.log", "more 0\n");
+  append_file(f.dir / "f6.log", "more 6\n");
+  for (int i = 0; i < 4; ++i) source.poll();
+  got = take(f.sink);
+  std::sort(got.begin(), got.end());
+  CHECK(got == Lines{"more 0", "more 6"});
+  CHECK(source.positions().size() == 7);
+}
+
+TEST_CASE("FileSource gives the process budget back when it goes", "[sources]") {
+  Fixture f;
+  write_file(f.dir / "a.log", "a\n");
+  write_file(f.dir / "b.log", "b\n");
+  FdBudget budget(1);
+  FileSourceOptions options = options_for({f.dir / "*.log"});
+  options.fd_budget = &budget;
+  {
+    FileSource source(options, f.sink, f.stats);
+    for (int i = 0; i < 3; ++i) source.poll();
+    CHECK(take(f.sink).size() == 2);  // one descriptor, used in turn
+    CHECK(budget.in_use() == 1);
+  }
+  CHECK(budget.in_use() == 0);
 }
 
 TEST_CASE("FileSource follows new files matching a glob from their beginning", "[sources]") {
