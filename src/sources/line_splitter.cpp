@@ -12,10 +12,14 @@ LineSplitter::LineSplitter(size_t max_line_bytes, size_t read_block)
       read_block_(std::max<size_t>(read_block, 1)) {}
 
 std::span<char> LineSplitter::read_area() {
+  // A held partial line is at most max_line_bytes_, so this always fits one.
+  const size_t most = max_line_bytes_ + read_block_ + kLinePadding;
   if (!buffer_) {
-    // Allocated on first use (idle files cost nothing). A held partial line is
-    // at most max_line_bytes_, so after compaction read_block_ always fits.
-    capacity_ = max_line_bytes_ + read_block_ + kLinePadding;
+    // Allocated on first use (idle files cost nothing), and small: it grows
+    // only while a long line is pending. Sized for max_line_bytes up front,
+    // every followed file would reserve that much (1 GiB each with
+    // `max_line_bytes: 1GiB`, enough to fail under a memory limit).
+    capacity_ = std::min(most, 2 * read_block_ + kLinePadding);
     buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
     std::memset(buffer_.get(), 0, kLinePadding);
   }
@@ -23,6 +27,13 @@ std::span<char> LineSplitter::read_area() {
     std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
+  }
+  if (capacity_ - kLinePadding - end_ < read_block_ && capacity_ < most) {
+    const size_t grown = std::min(most, std::max(2 * capacity_, end_ + read_block_ + kLinePadding));
+    auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+    std::memcpy(bigger.get(), buffer_.get(), end_);
+    buffer_ = std::move(bigger);
+    capacity_ = grown;
   }
   return {buffer_.get() + end_, capacity_ - kLinePadding - end_};
 }
