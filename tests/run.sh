@@ -22,3 +22,18 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== ASan + UBSan build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSDX_SANITIZE=ON
+
+# Several threads write (the ingest loop and its checkpoint writer, HTTP
+# workers, the webhook's spool writer, the records API fetcher): the unit
+# tests and the integration tests that drive those threads run once more
+# under ThreadSanitizer. The other integration tests exercise one thread's
+# logic, already covered twice above; leaving them out keeps CI short.
+echo "== ThreadSanitizer build"
+tsan_integration='integration\.test_(reload|slow_clients|checkpoint|state_lock|follow|webhook.*|tencent_api|web_config|status_page)$'
+cmake -S . -B build-tsan -DSDX_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSDX_TSAN=ON \
+  -DSDX_BUILD_BENCH=OFF >/dev/null
+cmake --build build-tsan -j"$jobs" --target stream_disconnect_exporter unit_tests
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+build-tsan/tests/unit_tests
+ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L integration -R "$tsan_integration"
+unset TSAN_OPTIONS
