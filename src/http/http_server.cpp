@@ -337,7 +337,7 @@ MHD_Result access_handler(void* cls, MHD_Connection* connection, const char* url
         // Refused before a byte of the body is read.
         if (std::strtoull(length->c_str(), nullptr, 10) > impl->server->max_body_bytes()) {
           state->refused = true;
-          return queue(connection, {413, "text/plain; charset=utf-8", "request body too large\n"});
+          return queue(connection, impl->server->too_large_response(request));
         }
       }
       return MHD_YES;
@@ -367,12 +367,13 @@ MHD_Result access_handler(void* cls, MHD_Connection* connection, const char* url
       }
       *upload_data_size = 0;
       if (state->too_large && state->received > impl->server->max_body_bytes() + kDiscardLimit) {
+        impl->server->too_large_response(state->request);  // counted, not sent
         return MHD_NO;
       }
       return MHD_YES;
     }
     if (state->too_large) {
-      return queue(connection, {413, "text/plain; charset=utf-8", "request body too large\n"});
+      return queue(connection, impl->server->too_large_response(state->request));
     }
     if (const HttpAsyncHandler* handler = impl->server->async_route(state->request.path)) {
       if (auto denied = impl->server->check_guard(state->request)) {
@@ -506,6 +507,13 @@ void HttpServer::route_async(const std::string& path, HttpAsyncHandler handler) 
 }
 
 void HttpServer::set_fallback(HttpHandler handler) { fallback_ = std::move(handler); }
+
+void HttpServer::set_too_large(HttpHandler handler) { too_large_ = std::move(handler); }
+
+HttpResponse HttpServer::too_large_response(const HttpRequest& request) const {
+  if (too_large_) return too_large_(request);
+  return {413, "text/plain; charset=utf-8", "request body too large\n"};
+}
 
 void HttpServer::set_guard(HttpGuard guard) { guard_ = std::move(guard); }
 

@@ -94,6 +94,10 @@ class HttpServer {
   void route(const std::string& path, HttpHandler handler);
   void route_async(const std::string& path, HttpAsyncHandler handler);
   void set_fallback(HttpHandler handler);
+  // Builds the 413 for a body over max_body_bytes (by Content-Length, or
+  // once read); also called, its answer unsent, when an endless body is cut
+  // off. Default: a plain 413.
+  void set_too_large(HttpHandler handler);
   void set_guard(HttpGuard guard);
   // Serve HTTPS instead of HTTP.
   void set_tls(HttpTlsSettings tls);
@@ -107,6 +111,7 @@ class HttpServer {
   HttpResponse dispatch(const HttpRequest& request) const;
   // The guard's answer for this request, if it refuses it.
   std::optional<HttpResponse> check_guard(const HttpRequest& request) const;
+  HttpResponse too_large_response(const HttpRequest& request) const;
   // The asynchronous handler for the request's path, or nullptr.
   const HttpAsyncHandler* async_route(const std::string& path) const;
   size_t max_body_bytes() const { return max_body_bytes_; }
@@ -121,6 +126,7 @@ class HttpServer {
   std::map<std::string, HttpHandler> routes_;
   std::map<std::string, HttpAsyncHandler> async_routes_;
   HttpHandler fallback_;
+  HttpHandler too_large_;
   HttpGuard guard_;
   std::optional<HttpTlsSettings> tls_;
   std::shared_ptr<Impl> impl_;

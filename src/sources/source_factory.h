@@ -31,6 +31,8 @@ struct SourceContext {
   size_t max_line_bytes = size_t{1} << 20;
   // --once: every file from its beginning, whatever start_at says.
   bool read_from_start = false;
+  // The state file (may be empty): a webhook keeps its spool beside it.
+  std::string state_file;
 };
 
 struct SourceFactory {

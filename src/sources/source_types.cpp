@@ -5,11 +5,13 @@ namespace sdx {
 
 extern const SourceFactory kFileSourceType;
 extern const SourceFactory kTencentApiSourceType;
+extern const SourceFactory kWebhookSourceType;
 
 const std::vector<SourceFactory>& source_factories() {
   static const std::vector<SourceFactory> factories = {
       kFileSourceType,
       kTencentApiSourceType,
+      kWebhookSourceType,
   };
   return factories;
 }
