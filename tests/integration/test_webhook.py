@@ -364,6 +364,29 @@ def check_connection_flood(args):
     exp.stop()
 
 
+def check_json_format(args):
+    """format: json with a field mapping: another platform's webhook, no
+    key, no event types; retries of the same body are still counted once."""
+    d = h.mkdtemp()
+    port = h.free_port()
+    src = w.webhook_source("other", port, os.path.join(d, "spool"), format="json",
+                           fields={"errcode": "/data/code", "domain": "/host"})
+    cfg = {"state_file": os.path.join(d, "state.json"), "sources": [src]}
+    exp = h.Exporter(args, cfg, dir=d).start()
+    w.wait_listening(port, proc=exp.proc)
+    for body in ({"host": "a", "data": {"code": 3}}, {"host": "b", "data": {"code": 3}},
+                 {"host": "b", "data": {"code": 3}}, {"host": "c", "data": {"code": 13}}):
+        status, _ = w.post(port, "/tencent/callback", body)
+        h.require(status == 200, "json webhook: got %s" % status)
+    model = h.Model()
+    for code in (3, 3, 13):
+        model.add({"event_type": 0, "errcode": code, "errmsg": ""})
+    expected = model.expected()
+    expected[h.key(w.PREFIX + "duplicates_total", source="other")] = 1
+    exp.wait_values(expected, timeout=10, what="json webhook counts")
+    exp.stop()
+
+
 def main():
     args = h.parse_args()
     checks = h.Checks("webhook")
@@ -372,6 +395,7 @@ def main():
     checks.run("config errors and the unauthenticated warning", check_config_errors, args)
     checks.run("TLS on the webhook listener", check_tls, args)
     checks.run("a connection flood on the webhook", check_connection_flood, args)
+    checks.run("format: json on a webhook", check_json_format, args)
     return checks.finish()
 
 
