@@ -75,44 +75,47 @@ struct Reader {
   std::unique_ptr<FileSource> source;
 };
 
-class NullSink final : public LineSink {
- public:
-  void on_line(std::string_view) override {}
-  void on_oversized_line() override {}
-};
-
 // One source's self metrics summed over its readers, in the shape (and
 // family order) its SourceRuntime gives: pipeline stats, then the file
-// source's own, through a FileSource that is never polled.
+// source's own. Those are summed sample by sample (same family, same
+// labels): every one is a count or a number of files, and the readers read
+// disjoint files.
 class SummedSource final : public prometheus::Collectable {
  public:
-  explicit SummedSource(const std::string& name)
-      : stats_(name), reporter_(FileSourceOptions{name, {}}, sink_, file_stats_) {}
+  explicit SummedSource(const std::string& name) : stats_(name) {}
   void add(const Reader& reader) {
     stats_.add(reader.stats);
-    auto sum = [](std::atomic<uint64_t>& into, const std::atomic<uint64_t>& from) {
-      into.fetch_add(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    };
-    const FileSourceStats& from = reader.file_stats;
-    sum(file_stats_.bytes_read, from.bytes_read);
-    sum(file_stats_.files_followed, from.files_followed);
-    sum(file_stats_.rotations, from.rotations);
-    sum(file_stats_.truncations, from.truncations);
-    sum(file_stats_.read_errors, from.read_errors);
-    sum(file_stats_.positions_dropped, from.positions_dropped);
+    std::vector<prometheus::MetricFamily> families;
+    reader.source->collect(families);
+    for (auto& family : families) {
+      auto into = std::find_if(file_families_.begin(), file_families_.end(),
+                               [&](const auto& f) { return f.name == family.name; });
+      if (into == file_families_.end()) {
+        file_families_.push_back(std::move(family));
+        continue;
+      }
+      for (auto& metric : family.metric) {
+        auto same = std::find_if(into->metric.begin(), into->metric.end(),
+                                 [&](const auto& m) { return m.label == metric.label; });
+        if (same == into->metric.end()) {
+          into->metric.push_back(std::move(metric));
+        } else {
+          same->counter.value += metric.counter.value;
+          same->gauge.value += metric.gauge.value;
+        }
+      }
+    }
   }
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::vector<prometheus::MetricFamily> families;
     stats_.collect(families);
-    reporter_.collect(families);
+    families.insert(families.end(), file_families_.begin(), file_families_.end());
     return families;
   }
 
  private:
   SourceStats stats_;
-  FileSourceStats file_stats_;
-  NullSink sink_;
-  FileSource reporter_;
+  std::vector<prometheus::MetricFamily> file_families_;
 };
 
 uint64_t file_size(const std::string& path) {
@@ -135,7 +138,11 @@ ParallelOnce read_in_parallel(Exporter& exporter, unsigned threads) {
   std::vector<Job> jobs;
   for (size_t i = 0; i < config.sources.size(); ++i) {
     if (config.sources[i].type != "file") return result;
-    for (std::string& path : expand_paths(file_source_paths(config.sources[i]))) {
+    std::vector<std::string> paths = expand_paths(file_source_paths(config.sources[i]));
+    // A source without files keeps its own (unread) runtime's metrics on
+    // one thread: nothing to split, and its warnings are its own.
+    if (paths.empty()) return result;
+    for (std::string& path : paths) {
       const uint64_t size = file_size(path);
       jobs.push_back({i, std::move(path), size});
     }
