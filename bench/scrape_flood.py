@@ -6,16 +6,17 @@ ask for checkpoints; `checkpoint_min_interval` (default 1 s) coalesces them.
 This measures what a scrape flood (a Prometheus HA pair, a dashboard
 refreshing fast, a curl loop) costs the ingest thread.
 
-Data: gen_series.py with 10,000 stream names, `labels: [stream]` (about
-10,000 label sets), a state file (checkpoints on). For each setting the
+Data: gen_series.py with 700 stream names and `labels: [stream]`: about
+10,000 samples in /metrics (counters by category and by code, and the
+push-duration histogram, per stream), a state file (checkpoints on). For each setting the
 daemon reads the whole file from its beginning, timed without scraping
 (/proc rchar and CPU time, as the other benches), then again while a client
 GETs /metrics every 50 ms on a kept-alive connection; after the file is read,
 the scrapes go on for a few seconds at 10,000 series. Reported: the ingest
 rate scraped / unscraped (median of the runs), scrape latency p50/p99 during
 ingest and at rest, and checkpoints written per second during the flood.
-The same with `checkpoint_min_interval: 0` (one checkpoint per scrape, the
-behaviour before coalescing) shows what coalescing buys.
+`--per-scrape` adds a run with `checkpoint_min_interval: 1ms` (one
+checkpoint per scrape, the behaviour before coalescing; slow).
 """
 import threading
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 import common as c
 
 SCRAPE_PERIOD = 0.05  # 20 scrapes a second
+STREAMS = 700  # about 10,000 samples with labels [stream]
 
 
 def write_config(path, data, state_file, min_interval):
@@ -124,6 +126,8 @@ def main():
     p = c.parser(__doc__.splitlines()[0])
     p.add_argument("--lines", type=int, help="lines of data (default 2,000,000; --quick 200,000)")
     p.add_argument("--runs", type=int, help="runs per setting (default 3; --quick 1)")
+    p.add_argument("--per-scrape", action="store_true",
+                   help="also run with a checkpoint per scrape (checkpoint_min_interval 1ms)")
     args = p.parse_args()
     lines_wanted = args.lines or (200_000 if args.quick else 2_000_000)
     runs = args.runs or (1 if args.quick else 3)
@@ -132,7 +136,7 @@ def main():
     res = c.Results("scrape_flood", args)
     work = args.data_dir / "scrape_flood"
     work.mkdir(exist_ok=True)
-    data = c.series_file(args.data_dir, lines_wanted, 10000)
+    data = c.series_file(args.data_dir, lines_wanted, STREAMS)
     lines, disconnects = c.file_counts(data)
     nbytes = Path(data).stat().st_size
     c.warm_page_cache(data)
@@ -144,36 +148,36 @@ def main():
                                         False, rest, res, f"plain{i}"))
         results["flood"].append(one_run(binary, work, data, nbytes, lines, disconnects, "1s",
                                         True, rest, res, f"flood{i}"))
-    results["flood0"].append(one_run(binary, work, data, nbytes, lines, disconnects, "0s", True,
-                                     rest, res, "flood0"))
+    if args.per_scrape:
+        results["flood0"].append(one_run(binary, work, data, nbytes, lines, disconnects, "1ms",
+                                         True, rest, res, "flood0"))
 
     def med(key, name):
         return c.median([r[name] for r in results[key]])
 
     plain_rate = med("plain", "rate")
     flood_rate = med("flood", "rate")
-    flood0_rate = med("flood0", "rate")
+    flood0_rate = med("flood0", "rate") if results["flood0"] else 0
     ratio = flood_rate / plain_rate
     rest_p99 = med("flood", "rest_p99")
     during_p99 = med("flood", "during_p99")
     series = results["flood"][0]["series"]
-    c.log(f"unscraped {plain_rate:,.0f}/s, scraped {flood_rate:,.0f}/s (ratio {ratio:.2f}), "
-          f"min_interval 0: {flood0_rate:,.0f}/s; scrape p99 {during_p99 * 1000:.1f} ms during, "
+    c.log(f"unscraped {plain_rate:,.0f}/s, scraped {flood_rate:,.0f}/s (ratio {ratio:.2f}); scrape p99 {during_p99 * 1000:.1f} ms during, "
           f"{rest_p99 * 1000:.1f} ms at rest; {series:,} samples")
-    res.add(f"ingest, {lines:,} lines, 10,000 label sets, state file: unscraped (median of {runs})",
+    res.add(f"ingest, {lines:,} lines, {STREAMS} streams as labels, state file: unscraped (median of {runs})",
             c.fmt_rate(plain_rate) + " lines/s", "")
     res.add("ingest while scraped 20/s (checkpoint_min_interval 1s): rate, ratio to unscraped",
             f"{c.fmt_rate(flood_rate)} lines/s, {ratio:.2f}x", f">= 0.9x: {c.verdict(ratio >= 0.9)}")
-    res.add("ingest while scraped 20/s with checkpoint_min_interval 0 (a checkpoint per scrape)",
-            f"{c.fmt_rate(flood0_rate)} lines/s, {flood0_rate / plain_rate:.2f}x", "")
+    if results["flood0"]:
+        res.add("ingest while scraped 20/s, checkpoint_min_interval 1ms (a checkpoint per scrape)",
+                f"{c.fmt_rate(flood0_rate)} lines/s, {flood0_rate / plain_rate:.2f}x", "")
     res.add(f"scrape latency while ingesting: p50 / p99",
             f"{c.fmt_ms(med('flood', 'during_p50'))} / {c.fmt_ms(during_p99)}", "")
     res.add(f"scrape latency at rest, {series:,} samples: p50 / p99",
             f"{c.fmt_ms(med('flood', 'rest_p50'))} / {c.fmt_ms(rest_p99)}",
             f"p99 < 50 ms: {c.verdict(rest_p99 < 0.050)}")
-    res.add("checkpoints written per second under 20 scrapes/s (1s / 0s)",
-            f"{med('flood', 'checkpoints_per_s'):.1f} / {results['flood0'][0]['checkpoints_per_s']:.1f}",
-            "<= ~1 with 1s")
+    res.add("checkpoints written per second under 20 scrapes/s", f"{med('flood', 'checkpoints_per_s'):.1f}",
+            "<= ~1.2 (1 s apart, plus the periodic ones)")
     errors = sum(r["errors"] for r in results["flood"] + results["flood0"])
     if errors:
         res.fail(f"{errors} scrapes failed")
