@@ -387,6 +387,37 @@ def check_json_format(args):
     exp.stop()
 
 
+def check_reload_new_key(args):
+    """SIGHUP with a new key: the webhook restarts on the same port, the old
+    key is refused, the new one accepted, nothing counted is lost."""
+    import signal
+    d = h.mkdtemp()
+    exp, port = start(args, d)
+    first = h.make_callback(5, errmsg="error")
+    h.require(w.post(port, PATH, w.signed(first, KEY))[0] == 200, "before reload")
+    key_file = os.path.join(d, "callback.key")
+    with open(key_file, "w") as f:
+        f.write("the-new-key\n")
+    exp.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 15
+    second = h.make_callback(6, errmsg="error")
+    while True:
+        try:
+            status, _ = w.post(port, PATH, w.signed(second, "the-new-key"), timeout=3)
+            if status == 200:
+                break
+        except OSError:
+            pass
+        h.require(time.monotonic() < deadline, "new key not accepted after SIGHUP")
+        time.sleep(0.1)
+    status, _ = w.post(port, PATH, w.signed(h.make_callback(7), KEY))
+    h.require(status == 401, "old key after reload: got %s" % status)
+    model = h.Model(h.Messages(args.source_dir))
+    model.add_all([first, second])
+    exp.wait_values(model.expected(), timeout=10, what="counts across the reload")
+    exp.stop()
+
+
 def main():
     args = h.parse_args()
     checks = h.Checks("webhook")
@@ -396,6 +427,7 @@ def main():
     checks.run("TLS on the webhook listener", check_tls, args)
     checks.run("a connection flood on the webhook", check_connection_flood, args)
     checks.run("format: json on a webhook", check_json_format, args)
+    checks.run("reload with a new key", check_reload_new_key, args)
     return checks.finish()
 
 
