@@ -101,9 +101,12 @@ void refuse_stuck_stream(std::string_view yaml, const YamlReader& reader) {
 std::string indentation_hint(std::string_view message, std::string_view yaml,
                              const YAML::Mark& mark) {
   constexpr std::array<std::string_view, 7> kStructureErrors = {
-      "end of map not found",       "end of sequence not found",
-      "illegal block entry",        "illegal map value",
-      "illegal tab",                "block sequence entries are not allowed",
+      "end of map not found",
+      "end of sequence not found",
+      "illegal block entry",
+      "illegal map value",
+      "illegal tab",
+      "block sequence entries are not allowed",
       "end of map flow not found"};
   bool structure = false;
   for (std::string_view known : kStructureErrors) {
@@ -259,14 +262,6 @@ std::optional<SourceConfig> read_source(const YamlReader& reader, const Value& i
         const Value& value = fields.require("type");
         source.type = reader.string(value);
         type = find_source_type(source.type);
-        // DESIGN's source types that this build does not have yet.
-        if (type == nullptr && (source.type == "webhook" || source.type == "tencent_api")) {
-          reader.fail(value,
-                      "source type " + quoted(source.type) +
-                          " is not supported by this version yet (supported: " +
-                          expected_names(source_factories(), [](const auto& f) { return f.type; }) +
-                          ")");
-        }
         if (type == nullptr) {
           reader.fail(value,
                       "unknown source type " + quoted(source.type) + " in " + label +
