@@ -29,7 +29,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # under ThreadSanitizer. The other integration tests exercise one thread's
 # logic, already covered twice above; leaving them out keeps CI short.
 echo "== ThreadSanitizer build"
-tsan_integration='integration\.test_(reload|slow_clients|checkpoint|state_lock|follow|webhook.*|tencent_api|web_config|status_page)$'
+tsan_integration='integration\.test_(reload|slow_clients|checkpoint|scrape_flood|state_lock|follow|webhook.*|tencent_api|web_config|status_page)$'
 cmake -S . -B build-tsan -DSDX_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSDX_TSAN=ON \
   -DSDX_BUILD_BENCH=OFF >/dev/null
 cmake --build build-tsan -j"$jobs" --target stream_disconnect_exporter unit_tests
