@@ -108,7 +108,8 @@ def main():
         h.require(r.returncode == 2, "exit code %s, want 2: %s" % (r.returncode, err))
         want = [
             path + ':1:1: unknown key "state_fil" (expected one of: state_file, labels, max_label_sets, '
-                   'checkpoint_interval, poll_interval, max_line_bytes, sources, categories, codes)',
+                   'checkpoint_interval, checkpoint_min_interval, poll_interval, max_line_bytes, sources, '
+                   'categories, codes)',
             path + ':2:18: unknown label "colour" in "labels" (expected one of: source, domain, app, appid, stream)',
             path + ':4:53: "start_at" in source "a" must be "beginning" or "end", got "later"',
             path + ':5:51: unknown source format "xml" in source "b" (expected one of: ',
