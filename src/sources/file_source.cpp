@@ -204,16 +204,26 @@ struct FileSource::Impl {
   void close_lost_names(uint64_t& total, uint64_t budget);
   void check_shadow_divergence();
   void housekeeping();
-  bool parkable(const Tracked& t) const {
-    if (!t.file->is_open() || t.shadow_of != 0 || t.name_lost || t.fresh ||
-        !t.file->fully_consumed()) {
-      return false;
+  // Files with copies (shadows) compare their bytes against the original's
+  // descriptor: they stay open. Copies are rare, so this set is small.
+  std::unordered_set<uint64_t> shadowed_ids() const {
+    std::unordered_set<uint64_t> ids;
+    for (const Tracked& t : files) {
+      if (t.shadow_of != 0) ids.insert(t.shadow_of);
     }
-    for (const Tracked& s : files) {
-      if (s.shadow_of == t.id) return false;  // its copies compare against it
-    }
-    return true;
+    return ids;
   }
+  bool parkable(const Tracked& t, const std::unordered_set<uint64_t>& shadowed) const {
+    return t.file->is_open() && t.shadow_of == 0 && !t.name_lost && !t.fresh &&
+           t.file->fully_consumed() && shadowed.count(t.id) == 0;
+  }
+  // Indexes into `files` of parkable files, most recently active first (so
+  // the least recently active is at the back), built once per poll when
+  // room is first needed: making room for thousands of waiting files stays
+  // O(n log n), not O(n) per file. Indexes stay valid within a poll (files
+  // are only appended until close_lost_names).
+  std::vector<size_t> park_queue;
+  bool park_queue_built = false;
 };
 
 uint64_t FileSource::Impl::read_file(Tracked& t, uint64_t budget) {
@@ -648,6 +658,7 @@ void FileSource::Impl::close_lost_names(uint64_t& total, uint64_t budget) {
       finished.push_back(t.file->position());
       if (finished.size() > kMaxFinished) finished.pop_front();
       files.erase(files.begin() + static_cast<std::ptrdiff_t>(i));
+      park_queue_built = false;  // indexes moved
       continue;
     }
     if (t.shadow_of == 0) {
@@ -676,6 +687,7 @@ void FileSource::Impl::close_lost_names(uint64_t& total, uint64_t budget) {
     }
     release_slot();
     files.erase(files.begin() + static_cast<std::ptrdiff_t>(i));
+    park_queue_built = false;  // indexes moved
   }
 }
 
@@ -715,9 +727,12 @@ void FileSource::Impl::housekeeping() {
   const auto now = Clock::now();
   std::erase_if(truncations,
                 [&](const TruncationRecord& r) { return now - r.when > kTruncationMemory; });
+  const auto shadowed = shadowed_ids();
   for (Tracked& t : files) {
     if (now - t.last_data > kBufferIdle) t.file->release_buffer_if_idle();
-    if (t.file->is_open() && now - t.last_data > options.idle_close && parkable(t)) park(t);
+    if (t.file->is_open() && now - t.last_data > options.idle_close && parkable(t, shadowed)) {
+      park(t);
+    }
   }
   stats.files_followed.store(files.size(), std::memory_order_relaxed);
   stats.files_open.store(open_count, std::memory_order_relaxed);
@@ -760,13 +775,27 @@ int FileSource::Impl::open_file(const std::string& path, bool& no_slot) {
 
 // Closes the least recently active file that is fully read, to make room.
 bool FileSource::Impl::park_one() {
-  Tracked* oldest = nullptr;
-  for (Tracked& t : files) {
-    if (parkable(t) && (oldest == nullptr || t.last_data < oldest->last_data)) oldest = &t;
+  if (!park_queue_built) {
+    park_queue_built = true;
+    park_queue.clear();
+    const auto shadowed = shadowed_ids();
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (parkable(files[i], shadowed)) park_queue.push_back(i);
+    }
+    std::sort(park_queue.begin(), park_queue.end(),
+              [&](size_t a, size_t b) { return files[a].last_data > files[b].last_data; });
   }
-  if (oldest == nullptr) return false;
-  park(*oldest);
-  return true;
+  while (!park_queue.empty()) {
+    const size_t index = park_queue.back();
+    park_queue.pop_back();
+    if (index >= files.size()) continue;
+    Tracked& t = files[index];
+    // Still parkable? (read or shadowed since the queue was built)
+    if (!t.file->is_open() || t.fresh || !t.file->fully_consumed() || t.name_lost) continue;
+    park(t);
+    return true;
+  }
+  return false;
 }
 
 void FileSource::Impl::park(Tracked& t) {
@@ -809,6 +838,7 @@ void FileSource::Impl::note_waiting(const FileIdentity& id) {
 
 uint64_t FileSource::Impl::poll(uint64_t max_bytes) {
   uint64_t total = 0;
+  park_queue_built = false;
   // (a)+(b): known files, from a rotating start so one backlog cannot starve the rest.
   if (!files.empty()) {
     const size_t n = files.size();

@@ -14,6 +14,7 @@
 import gzip
 import os
 import stat
+import subprocess
 import sys
 import time
 
@@ -34,6 +35,12 @@ def limited_binary(args, d):
     limited = type(args)(**vars(args))
     limited.binary = wrapper
     return limited
+
+
+def sanitized(binary):
+    out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         timeout=30).stdout.decode(errors="replace")
+    return "libasan" in out or "libtsan" in out
 
 
 def disconnects(s):
@@ -64,17 +71,20 @@ def main():
         exp = h.Exporter(limited_binary(args, d), cfg, log_level="info")
         exp.start()
         slowest = 0.0
+        # A sanitizer build (-O0, shadow memory) is several times slower.
+        allowed = 10.0 if sanitized(args.binary) else 2.0
         deadline = time.monotonic() + 90
         while True:
             t0 = time.monotonic()
-            s = exp.scrape()
+            s = h.parse_exposition(exp.get(exp.telemetry_path, timeout=30)[2].decode())
             slowest = max(slowest, time.monotonic() - t0)
             if disconnects(s) >= want or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         h.require(disconnects(s) == want, "every disconnect of %d files counted: %s of %s"
                   % (FILES, disconnects(s), want))
-        h.require(slowest < 2.0, "/metrics answered within 2 s throughout (slowest %.2f s)" % slowest)
+        h.require(slowest < allowed, "/metrics answered within %.0f s throughout (slowest %.2f s)"
+                  % (allowed, slowest))
         opened = h.total(s, "stream_disconnect_exporter_files_open", source="many")
         h.require(0 < opened <= NOFILE - 64, "files open within the budget: %s" % opened)
         h.require(h.total(s, "stream_disconnect_exporter_files_waiting_total", source="many") > 0,
