@@ -121,6 +121,26 @@ def keep_tmp():
     _KEEP["keep"] = True
 
 
+def sanitizer_build(binary):
+    """Whether the binary links AddressSanitizer or ThreadSanitizer (slower,
+    and its shadow memory cannot live under an address-space limit)."""
+    out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         timeout=30).stdout.decode(errors="replace")
+    return "libasan" in out or "libtsan" in out
+
+
+def with_limits(args, d, *prlimit_options):
+    """A copy of args whose binary runs the exporter under prlimit (e.g.
+    "--nofile=1024:1024", "--as=629145600"), through a wrapper script in d."""
+    wrapper = os.path.join(d, "exporter-limited")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec prlimit %s -- %s \"$@\"\n" % (" ".join(prlimit_options), args.binary))
+    os.chmod(wrapper, 0o700)
+    limited = type(args)(**vars(args))
+    limited.binary = wrapper
+    return limited
+
+
 def free_port():
     """A port the kernel just handed out on loopback (closed again, so a
     race with another process is possible: callers retry on bind failure)."""

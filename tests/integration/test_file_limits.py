@@ -13,8 +13,6 @@
 """
 import gzip
 import os
-import stat
-import subprocess
 import sys
 import time
 
@@ -23,24 +21,6 @@ import harness as h  # noqa: E402
 
 FILES = 3000
 NOFILE = 1024
-
-
-def limited_binary(args, d):
-    """A wrapper that runs the exporter with RLIMIT_NOFILE soft = hard = 1024
-    (so the exporter cannot raise it), as `ulimit -n 1024` does."""
-    wrapper = os.path.join(d, "exporter-nofile-%d" % NOFILE)
-    with open(wrapper, "w") as f:
-        f.write("#!/bin/sh\nexec prlimit --nofile=%d:%d -- %s \"$@\"\n" % (NOFILE, NOFILE, args.binary))
-    os.chmod(wrapper, stat.S_IRWXU)
-    limited = type(args)(**vars(args))
-    limited.binary = wrapper
-    return limited
-
-
-def sanitized(binary):
-    out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         timeout=30).stdout.decode(errors="replace")
-    return "libasan" in out or "libtsan" in out
 
 
 def disconnects(s):
@@ -68,11 +48,11 @@ def main():
                # Above what the process may hold: the process's budget is what binds.
                "sources": [h.file_source("many", [os.path.join(logs, "*.log")],
                                          max_open_files=100000)]}
-        exp = h.Exporter(limited_binary(args, d), cfg, log_level="info")
+        exp = h.Exporter(h.with_limits(args, d, "--nofile=%d:%d" % (NOFILE, NOFILE)), cfg, log_level="info")
         exp.start()
         slowest = 0.0
         # A sanitizer build (-O0, shadow memory) is several times slower.
-        allowed = 10.0 if sanitized(args.binary) else 2.0
+        allowed = 10.0 if h.sanitizer_build(args.binary) else 2.0
         deadline = time.monotonic() + 90
         while True:
             t0 = time.monotonic()

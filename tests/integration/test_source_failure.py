@@ -10,8 +10,6 @@ shuts down cleanly on SIGTERM. (Skipped under AddressSanitizer, whose shadow
 memory cannot live under an address-space limit.)
 """
 import os
-import stat
-import subprocess
 import sys
 import time
 
@@ -22,27 +20,16 @@ ADDRESS_SPACE = 600 << 20
 HUGE_LINE = 400 << 20
 
 
-def sanitized(binary):
-    out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         timeout=30).stdout.decode(errors="replace")
-    return "libasan" in out or "libtsan" in out
-
-
 def main():
     args = h.parse_args()
     checks = h.Checks("source_failure")
-    if sanitized(args.binary):
+    if h.sanitizer_build(args.binary):
         print("SKIP: sanitizer build (an address-space limit cannot hold its shadow memory)")
         return 0
 
     def bad_alloc_in_one_source():
         d = h.mkdtemp()
-        wrapper = os.path.join(d, "exporter-limited")
-        with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\nexec prlimit --as=%d -- %s \"$@\"\n" % (ADDRESS_SPACE, args.binary))
-        os.chmod(wrapper, stat.S_IRWXU)
-        limited = type(args)(**vars(args))
-        limited.binary = wrapper
+        limited = h.with_limits(args, d, "--as=%d" % ADDRESS_SPACE)
 
         huge = os.path.join(d, "huge.log")
         with open(huge, "wb") as f:
